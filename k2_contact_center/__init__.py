@@ -1,0 +1,6 @@
+# Odoo loads the addon as ``odoo.addons.k2_contact_center``. Imported under its
+# own name (``python -m k2_contact_center.services.replay`` from a checkout),
+# only the Odoo-free ``services`` package is wanted, so the ORM glue stays out.
+if __name__.startswith("odoo.addons."):
+    from . import models
+    from .hooks import post_init_hook

@@ -1,0 +1,37 @@
+{
+    "name": "K2 Contact Center",
+    "summary": "Asterisk PBX in Odoo: caller identification, call history, "
+    "call notes, click-to-call and contact-center dashboards",
+    "version": "18.0.1.0.0",
+    "category": "Productivity/Phone",
+    "website": "https://github.com/k2-contact-center/k2_contact_center",
+    "author": "K2 Contact Center",
+    "license": "LGPL-3",
+    "application": True,
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+    "depends": ["mail", "contacts", "phone_validation", "bus", "web"],
+    "external_dependencies": {"python": ["phonenumbers"]},
+    "data": [
+        "security/k2_cc_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_activity_type_data.xml",
+        "views/k2_cc_pbx_views.xml",
+        "views/k2_cc_line_views.xml",
+        "views/k2_cc_call_views.xml",
+        "views/k2_cc_partner_number_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/k2_cc_menus.xml",
+    ],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/k2_cc_pbx_demo.xml",
+        "demo/k2_cc_call_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "k2_contact_center/static/src/views/**/*",
+        ],
+    },
+}

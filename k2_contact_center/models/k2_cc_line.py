@@ -1,0 +1,129 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services import numbers
+
+
+class K2CcLine(models.Model):
+    _name = "k2.cc.line"
+    _description = "Contact Center Line"
+    _order = "pbx_id, extension, id"
+    _rec_names_search = ["extension", "number", "user_id.name"]
+
+    pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="pbx_id.company_id", store=True, index=True)
+    extension = fields.Char(string="Line", required=True, help="Extension of the line on the PBX.")
+    endpoint = fields.Char(
+        string="Device",
+        help="Device or endpoint name when the PBX does not name it after the extension (e.g. PJSIP/201).",
+    )
+    number = fields.Char(string="Phone Number", help="The line's full public number with the international prefix.")
+    number_e164 = fields.Char(string="Number (E.164)", compute="_compute_number_e164", store=True, index=True)
+    user_id = fields.Many2one("res.users", string="User", index=True, ondelete="set null")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Contact",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        help="Contact the user is known under.",
+    )
+    active = fields.Boolean(default=True)
+    log_calls = fields.Boolean(
+        string="Log Call Information",
+        default=True,
+        help="Every call of this line is written to the call history, even when its user is not connected.",
+    )
+    autoclose_missed = fields.Boolean(
+        string="Auto-close Missed Calls", help="The call card of a missed call closes by itself."
+    )
+    autoclose_calls = fields.Boolean(
+        string="Auto-close Calls Without a Note",
+        help="When nothing was written during the call, its card closes at hang-up.",
+    )
+    autoconnect = fields.Boolean(
+        string="Connect at Login", help="The user is connected to the contact center when they log in."
+    )
+    notify_missed = fields.Boolean(
+        string="Missed-call Notifications",
+        default=True,
+        help="The user is notified of calls to this line that nobody answered.",
+    )
+
+    _sql_constraints = [
+        ("extension_pbx_uniq", "unique(pbx_id, extension)", "This extension is already a line of this PBX."),
+    ]
+
+    @api.depends("number", "pbx_id.country_id", "pbx_id.international_prefix")
+    def _compute_number_e164(self):
+        for line in self:
+            line.number_e164 = line.number and numbers.to_e164(
+                line.number, line.pbx_id.country_id.code, line.pbx_id.international_prefix
+            ) or False
+
+    @api.depends("user_id")
+    def _compute_partner_id(self):
+        for line in self:
+            if line.user_id:
+                line.partner_id = line.user_id.partner_id
+
+    @api.depends("extension", "user_id", "pbx_id")
+    def _compute_display_name(self):
+        for line in self:
+            owner = line.user_id.name or line.partner_id.name
+            line.display_name = f"{line.extension} ({owner})" if owner else (line.extension or "")
+
+    @api.constrains("extension")
+    def _check_extension(self):
+        for line in self:
+            if not line.extension.strip().replace("*", "").replace("#", "").isdigit():
+                raise ValidationError(
+                    _("The line %(extension)s is not an extension: use digits only.", extension=line.extension)
+                )
+
+    @api.constrains("number", "number_e164")
+    def _check_number(self):
+        for line in self:
+            if line.number and not line.number_e164:
+                raise ValidationError(
+                    _(
+                        "%(number)s is not a phone number of %(country)s: write the full number with its "
+                        "international prefix, e.g. +420 221 123 201.",
+                        number=line.number,
+                        country=line.pbx_id.country_id.name or _("the PBX's country"),
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._cc_grant_agent_access()
+        return lines
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("user_id"):
+            self._cc_grant_agent_access()
+        return result
+
+    def _cc_grant_agent_access(self):
+        """A user given a line becomes an agent: they must see their calls."""
+        group = self.env.ref("k2_contact_center.group_k2_cc_user")
+        users = self.user_id.filtered(lambda user: not user.share and group not in user.groups_id)
+        if users:
+            group.sudo().write({"users": [(4, user.id) for user in users]})
+
+    @api.model
+    def _cc_line_for(self, pbx, extension_or_endpoint):
+        """The active line of ``pbx`` an extension or device name belongs to."""
+        if not extension_or_endpoint:
+            return self.browse()
+        return self.search(
+            [
+                ("pbx_id", "=", pbx.id),
+                "|",
+                ("extension", "=", extension_or_endpoint),
+                ("endpoint", "=", extension_or_endpoint),
+            ],
+            limit=1,
+        )

@@ -1,0 +1,54 @@
+from odoo import api, fields, models
+
+from ..services import numbers
+
+NUMBER_KINDS = [
+    ("cc", "Contact-center Line"),
+    ("mobile", "Mobile"),
+    ("phone", "Phone"),
+    ("other", "Other"),
+]
+# Best match first: a number given for the contact center beats a mobile,
+# which beats a shared landline.
+KIND_RANK = {kind: rank for rank, (kind, _label) in enumerate(NUMBER_KINDS)}
+
+
+class K2CcPartnerNumber(models.Model):
+    _name = "k2.cc.partner.number"
+    _description = "Contact Center Number of a Contact"
+    _order = "partner_id, sequence, id"
+    _rec_name = "number"
+
+    partner_id = fields.Many2one("res.partner", string="Contact", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="partner_id.company_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    kind = fields.Selection(NUMBER_KINDS, required=True, default="cc")
+    number = fields.Char(required=True, help="The number as it was typed.")
+    number_e164 = fields.Char(
+        string="Canonical Number",
+        compute="_compute_number_e164",
+        store=True,
+        index=True,
+        help="The number in international E.164 form, used to recognise callers.",
+    )
+    is_valid = fields.Boolean(
+        string="Recognised",
+        compute="_compute_number_e164",
+        store=True,
+        help="Unset when the number could not be read as a phone number: it is kept as typed "
+        "but callers cannot be recognised by it.",
+    )
+    source = fields.Selection(
+        [("manual", "Added Here"), ("phone", "Contact's Phone"), ("mobile", "Contact's Mobile")],
+        required=True,
+        default="manual",
+        readonly=True,
+        help="Numbers taken from the contact's phone and mobile follow them automatically.",
+    )
+
+    @api.depends("number", "partner_id.country_id", "partner_id.company_id")
+    def _compute_number_e164(self):
+        for line in self:
+            country = line.partner_id._cc_number_country()
+            line.number_e164 = numbers.to_e164(line.number, country.code) or False
+            line.is_valid = bool(line.number_e164)

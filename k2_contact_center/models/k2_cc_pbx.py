@@ -1,0 +1,181 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services.number_plan import NumberPlan, PatternError, parse_patterns
+
+ADMIN_GROUP = "k2_contact_center.group_k2_cc_admin"
+
+
+class K2CcPbx(models.Model):
+    _name = "k2.cc.pbx"
+    _description = "Contact Center PBX"
+    _order = "sequence, name, id"
+
+    # -- identity (seed: Id, Jméno) --
+    code = fields.Char(string="Identifier", required=True, help="Identifier of the PBX, unique per company.")
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+
+    # -- connection (seed: Adresa ústředny, Port, Uživatel, Heslo, ...) --
+    connector = fields.Selection(
+        [("ami", "Asterisk Manager Interface (AMI)"), ("ari", "Web PBX (Asterisk REST Interface)")],
+        required=True,
+        default="ami",
+    )
+    use_web_pbx = fields.Boolean(
+        string="Use Web PBX",
+        compute="_compute_use_web_pbx",
+        inverse="_inverse_use_web_pbx",
+        help="The PBX is reached over the web (Asterisk REST Interface) instead of the manager interface.",
+    )
+    host = fields.Char(string="PBX Address", help="Host name or address of the PBX's manager interface.")
+    port = fields.Integer(default=5038)
+    username = fields.Char(string="User")
+    password = fields.Char(groups=ADMIN_GROUP, copy=False)
+    default_context = fields.Char(default="from-internal", help="Dialplan context used to place calls.")
+    version = fields.Char(help="Asterisk version of the PBX, as its administrator gave it.")
+    ip_address = fields.Char(string="IP Address", help="Address the PBX sees Odoo under, when it differs.")
+    ip_port = fields.Integer(string="IP Port")
+    timeout = fields.Integer(string="Timeout (s)", default=10, help="How long to wait for an answer of the PBX.")
+    recording_url = fields.Char(
+        string="Recordings Address",
+        help="Web address of the call recordings. May hold {call_id}, {year}, {month}, {day}, {caller}, {callee}.",
+    )
+
+    # -- dialling (seed: Předčíslí pro volání z interního telefonu, Mezinárodní telefonní předvolba) --
+    outside_prefix = fields.Char(
+        string="Outside Line Prefix", help="Digits an internal phone dials before a number outside the PBX."
+    )
+    international_prefix = fields.Char(default="00", help="Digits dialled before a country code, e.g. 00.")
+
+    # -- number plan (seed: Konfigurace externího telefonního čísla) --
+    country_id = fields.Many2one(
+        "res.country",
+        string="Country",
+        default=lambda self: self.env.company.country_id,
+        help="National numbers the PBX reports are read as numbers of this country.",
+    )
+    country_prefix = fields.Char(
+        compute="_compute_country_prefix",
+        store=True,
+        readonly=False,
+        help="International prefix of the PBX's public numbers, e.g. +420.",
+    )
+    extension_prefix = fields.Char(
+        help="Digits of the public number that come before the extension (after the country prefix)."
+    )
+    extension_patterns = fields.Char(
+        string="Extension Patterns",
+        default="XXX",
+        help="Internal extensions, X for a varying digit; several patterns separated by commas (e.g. 2XX, 3XXX).",
+    )
+    trunk_names = fields.Char(
+        string="Trunk Endpoints",
+        help="Endpoint names of the PBX's trunks (e.g. PJSIP/o2-trunk), separated by commas. "
+        "Calls through them are calls to or from outside.",
+    )
+    sample_number = fields.Char(help="A public number of the company, to check the pattern.")
+    sample_extension = fields.Char(compute="_compute_sample_extension", help="Extension the sample number leads to.")
+
+    line_ids = fields.One2many("k2.cc.line", "pbx_id", string="Lines")
+    line_count = fields.Integer(compute="_compute_line_count")
+
+    _sql_constraints = [
+        ("code_company_uniq", "unique(code, company_id)", "A PBX with this ID already exists in this company."),
+        ("port_range", "CHECK(port IS NULL OR (port >= 0 AND port <= 65535))", "The port must be between 0 and 65535."),
+        ("timeout_positive", "CHECK(timeout IS NULL OR timeout >= 0)", "The timeout cannot be negative."),
+    ]
+
+    @api.depends("connector")
+    def _compute_use_web_pbx(self):
+        for pbx in self:
+            pbx.use_web_pbx = pbx.connector == "ari"
+
+    def _inverse_use_web_pbx(self):
+        for pbx in self:
+            pbx.connector = "ari" if pbx.use_web_pbx else "ami"
+
+    @api.depends("country_id")
+    def _compute_country_prefix(self):
+        for pbx in self:
+            if pbx.country_id.phone_code:
+                pbx.country_prefix = f"+{pbx.country_id.phone_code}"
+            elif not pbx.country_prefix:
+                pbx.country_prefix = False
+
+    @api.depends("sample_number", "country_prefix", "extension_prefix", "extension_patterns", "country_id")
+    def _compute_sample_extension(self):
+        for pbx in self:
+            try:
+                plan = pbx._cc_number_plan()
+            except PatternError:
+                pbx.sample_extension = False
+                continue
+            pbx.sample_extension = pbx.sample_number and plan.extension_of(pbx.sample_number) or False
+
+    @api.depends("line_ids")
+    def _compute_line_count(self):
+        counts = dict(
+            self.env["k2.cc.line"]._read_group([("pbx_id", "in", self.ids)], ["pbx_id"], ["__count"])
+        )
+        for pbx in self:
+            pbx.line_count = counts.get(pbx, 0)
+
+    @api.constrains("extension_patterns")
+    def _check_extension_patterns(self):
+        for pbx in self:
+            try:
+                parse_patterns(pbx.extension_patterns)
+            except PatternError as error:
+                raise ValidationError(
+                    _("PBX %(pbx)s: %(error)s", pbx=pbx.display_name, error=error)
+                ) from error
+
+    @api.constrains("sample_number", "country_prefix", "extension_prefix", "extension_patterns")
+    def _check_sample_number(self):
+        for pbx in self.filtered("sample_number"):
+            try:
+                plan = pbx._cc_number_plan()
+            except PatternError:
+                continue  # reported by _check_extension_patterns
+            if not plan.extension_of(pbx.sample_number):
+                raise ValidationError(
+                    _(
+                        "The sample number %(number)s does not lead to an extension: it should be the country "
+                        "prefix %(country)s, then the extension prefix %(prefix)s, then digits fitting %(patterns)s.",
+                        number=pbx.sample_number,
+                        country=pbx.country_prefix or "-",
+                        prefix=pbx.extension_prefix or "-",
+                        patterns=pbx.extension_patterns or "-",
+                    )
+                )
+
+    @api.constrains("international_prefix", "outside_prefix")
+    def _check_prefixes(self):
+        for pbx in self:
+            for label, value in ((_("international prefix"), pbx.international_prefix),
+                                 (_("outside line prefix"), pbx.outside_prefix)):
+                if value and not value.isdigit():
+                    raise ValidationError(_("The %(label)s may hold only digits.", label=label))
+
+    def action_view_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("k2_contact_center.k2_cc_line_action")
+        action["domain"] = [("pbx_id", "=", self.id)]
+        action["context"] = {"default_pbx_id": self.id}
+        return action
+
+    def _cc_number_plan(self):
+        """The pure-Python view of this PBX's number plan (``services.number_plan``)."""
+        self.ensure_one()
+        return NumberPlan(
+            country=self.country_id.code or self.company_id.country_id.code or None,
+            country_prefix=self.country_prefix or "",
+            extension_prefix=self.extension_prefix or "",
+            extension_patterns=self.extension_patterns or "",
+            trunks=self.trunk_names or "",
+            outside_prefix=self.outside_prefix or "",
+            international_prefix=self.international_prefix or "00",
+        )

@@ -1,0 +1,47 @@
+from odoo import api, fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    cc_incoming_activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Incoming Call Activity",
+        default=lambda self: self.env.ref("k2_contact_center.mail_activity_type_incoming_call", False),
+    )
+    cc_outgoing_activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Outgoing Call Activity",
+        default=lambda self: self.env.ref("k2_contact_center.mail_activity_type_outgoing_call", False),
+    )
+    cc_default_country_id = fields.Many2one(
+        "res.country",
+        string="Default Country for Numbers",
+        help="National numbers are read as numbers of this country when neither the contact nor the PBX "
+        "says otherwise. Empty: the company's country.",
+    )
+
+    def _cc_country(self):
+        self.ensure_one()
+        return self.cc_default_country_id or self.country_id
+
+    def _cc_activity_type(self, direction):
+        """Activity type a call note of ``direction`` is logged as."""
+        self.ensure_one()
+        if direction == "outbound":
+            return self.cc_outgoing_activity_type_id or self.env.ref(
+                "k2_contact_center.mail_activity_type_outgoing_call"
+            )
+        return self.cc_incoming_activity_type_id or self.env.ref("k2_contact_center.mail_activity_type_incoming_call")
+
+    @api.model
+    def _cc_install_defaults(self):
+        """Give companies that existed before the addon its call activity types."""
+        defaults = {
+            "cc_incoming_activity_type_id": self.env.ref("k2_contact_center.mail_activity_type_incoming_call"),
+            "cc_outgoing_activity_type_id": self.env.ref("k2_contact_center.mail_activity_type_outgoing_call"),
+        }
+        for company in self.sudo().with_context(active_test=False).search([]):
+            missing = {field: record.id for field, record in defaults.items() if not company[field]}
+            if missing:
+                company.write(missing)

@@ -1,0 +1,13 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    cc_incoming_activity_type_id = fields.Many2one(
+        related="company_id.cc_incoming_activity_type_id", readonly=False
+    )
+    cc_outgoing_activity_type_id = fields.Many2one(
+        related="company_id.cc_outgoing_activity_type_id", readonly=False
+    )
+    cc_default_country_id = fields.Many2one(related="company_id.cc_default_country_id", readonly=False)

@@ -1,0 +1,77 @@
+from odoo import api, fields, models
+
+from ..services import numbers
+from .k2_cc_partner_number import KIND_RANK
+
+# Partner fields mirrored into contact-center numbers, and the kind they get.
+SYNCED_FIELDS = {"phone": "phone", "mobile": "mobile"}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    cc_number_ids = fields.One2many("k2.cc.partner.number", "partner_id", string="Contact-center Numbers")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners._cc_sync_numbers()
+        return partners
+
+    def write(self, vals):
+        result = super().write(vals)
+        if SYNCED_FIELDS.keys() & vals.keys():
+            self._cc_sync_numbers()
+        return result
+
+    def _cc_number_country(self):
+        """Country a national number of this contact is read in."""
+        if self and self[:1].country_id:
+            return self[:1].country_id
+        company = self[:1].company_id or self.env.company
+        return company._cc_country()
+
+    def _cc_sync_numbers(self):
+        """Keep the numbers taken from phone and mobile equal to those fields."""
+        Number = self.env["k2.cc.partner.number"].sudo()
+        existing = Number.search([("partner_id", "in", self.ids), ("source", "in", list(SYNCED_FIELDS))])
+        by_key = {(number.partner_id.id, number.source): number for number in existing}
+        to_create = []
+        to_unlink = Number
+        for partner in self:
+            for field, kind in SYNCED_FIELDS.items():
+                value = (partner[field] or "").strip()
+                current = by_key.get((partner.id, field))
+                if not value:
+                    to_unlink |= current or Number
+                elif not current:
+                    to_create.append({"partner_id": partner.id, "kind": kind, "number": value, "source": field})
+                elif current.number != value:
+                    current.number = value
+        to_unlink.unlink()
+        Number.create(to_create)
+
+    @api.model
+    def _cc_match_numbers(self, number, pbx=None):
+        """Contact-center numbers of active contacts that ``number`` reaches, best first.
+
+        ``number`` is read as the PBX sends it: national numbers in the PBX's
+        country (else the company's), the PBX's outside-line and international
+        prefixes understood. Anything that is no phone number matches nothing.
+        """
+        if pbx:
+            e164 = pbx._cc_number_plan().normalise(number)
+        else:
+            e164 = numbers.to_e164(number, self.env.company._cc_country().code)
+        if not e164:
+            return self.env["k2.cc.partner.number"]
+        found = self.env["k2.cc.partner.number"].search([("number_e164", "=", e164)])
+        found = found.filtered(lambda match: match.partner_id.active)
+        return found.sorted(
+            lambda match: (match.partner_id.is_company, KIND_RANK[match.kind], match.partner_id.id)
+        )
+
+    @api.model
+    def cc_find_by_number(self, number, pbx=None):
+        """Active contacts whose number is ``number``, best first (see ``_cc_match_numbers``)."""
+        return self._cc_match_numbers(number, pbx).partner_id

@@ -1,0 +1,119 @@
+"""Phone numbers as PBXs send them, turned into one canonical E.164 form.
+
+Everything here is pure (no ``odoo`` import) and total: any string in, a
+result or ``None`` out, never an exception. Callers store and index the E.164
+form, so the same number typed ten different ways meets itself in one index
+probe.
+"""
+
+import re
+
+import phonenumbers
+
+# Longer inputs are not phone numbers; phonenumbers itself refuses > 250 chars.
+_MAX_INPUT = 64
+# A national number shorter than this is an internal extension, not a phone.
+_MIN_NATIONAL_DIGITS = 7
+_NOT_DIALABLE = re.compile(r"[^0-9+]")
+_WITHHELD = {"anonymous", "unknown", "restricted", "private", "unavailable", "withheld"}
+
+
+def digits(number):
+    """Only the digits of ``number`` (keeps a leading ``+``); ``""`` for junk."""
+    if not isinstance(number, str):
+        return ""
+    cleaned = _NOT_DIALABLE.sub("", number.strip()[:_MAX_INPUT])
+    head, tail = cleaned[:1], cleaned[1:].replace("+", "")
+    return head + tail
+
+
+def is_withheld(number):
+    """True for the placeholders PBXs send when the caller hides the number."""
+    return isinstance(number, str) and number.strip().lower() in _WITHHELD
+
+
+def _parse(text, region):
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if len(str(parsed.national_number)) < _MIN_NATIONAL_DIGITS:
+        return None
+    return parsed
+
+
+def parse(number, country=None, international_prefix=None):
+    """Parse ``number`` into a ``phonenumbers.PhoneNumber``, or ``None``.
+
+    ``country`` (ISO 3166 alpha-2) reads national numbers; ``international_prefix``
+    (e.g. ``"00"`` or ``"011"``) is the PBX's access code for abroad, which is
+    not always the one of ``country``. A number given without any prefix but
+    starting with a country code (``420601123456``) is read as international
+    when it makes no sense as a national number.
+    """
+    if is_withheld(number):
+        return None
+    dialled = digits(number)
+    if len(dialled.lstrip("+")) < 3:
+        return None
+    region = (country or "").upper() or None
+    if not dialled.startswith("+"):
+        for prefix in filter(None, (international_prefix, "00")):
+            if dialled.startswith(prefix) and len(dialled) > len(prefix) + 6:
+                dialled = "+" + dialled[len(prefix):]
+                break
+    if dialled.startswith("+"):
+        candidates = [(dialled, None)]
+    else:
+        candidates = [(dialled, region), ("+" + dialled, None)] if region else [("+" + dialled, None)]
+    possible = None
+    for text, text_region in candidates:
+        parsed = _parse(text, text_region)
+        if parsed is None:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return parsed
+        # A number of a range phonenumbers does not know yet is kept when it
+        # was written with its country code; a national form that is not
+        # valid is more likely a misreading (030... read as Czech) than new.
+        if possible is None and text_region is None and phonenumbers.is_possible_number(parsed):
+            possible = parsed
+    return possible
+
+
+def to_e164(number, country=None, international_prefix=None):
+    """Canonical ``+<cc><national>`` form of ``number``, or ``None``."""
+    parsed = parse(number, country, international_prefix)
+    if parsed is None:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def region_of(number, country=None, international_prefix=None):
+    """ISO country code the number belongs to (``"DE"`` for ``+4930…``), or ``None``."""
+    parsed = parse(number, country, international_prefix)
+    if parsed is None:
+        return None
+    return phonenumbers.region_code_for_number(parsed)
+
+
+def format_international(number, country=None):
+    """Human-readable international form (``+420 601 123 456``), or the input as typed."""
+    parsed = parse(number, country)
+    if parsed is None:
+        return number or ""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def dial_string(e164, country=None, international_prefix="00"):
+    """What a phone in ``country`` dials to reach ``e164``: national digits at
+    home, the PBX's international access code plus country code abroad."""
+    parsed = parse(e164, country)
+    if parsed is None:
+        return None
+    home = country and phonenumbers.country_code_for_region(country.upper())
+    national = phonenumbers.national_significant_number(parsed)
+    if home and parsed.country_code == home:
+        prefix = phonenumbers.PhoneMetadata.metadata_for_region(country.upper()).national_prefix or ""
+        return prefix + national
+    return f"{international_prefix or '00'}{parsed.country_code}{national}"

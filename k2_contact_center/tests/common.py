@@ -1,0 +1,49 @@
+from odoo.tests import TransactionCase, new_test_user
+
+
+class K2CcCase(TransactionCase):
+    """A Czech company with one PBX, two agents with lines and a manager."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.cz = cls.env.ref("base.cz")
+        cls.de = cls.env.ref("base.de")
+        cls.company = cls.env.company
+        cls.company.country_id = cls.cz
+        cls.pbx = cls.env["k2.cc.pbx"].create({
+            "code": "T1",
+            "name": "Test PBX",
+            "host": "127.0.0.1",
+            "username": "odoo",
+            "password": "s3cret",
+            "country_id": cls.cz.id,
+            "outside_prefix": "0",
+            "extension_prefix": "221122",
+            "extension_patterns": "2XX",
+            "trunk_names": "PJSIP/trunk",
+        })
+        cls.agent = new_test_user(cls.env, "k2agent", groups="base.group_user", name="Agent Alice")
+        cls.agent2 = new_test_user(cls.env, "k2agent2", groups="base.group_user", name="Agent Bob")
+        cls.manager = new_test_user(
+            cls.env, "k2manager", groups="base.group_user,k2_contact_center.group_k2_cc_manager", name="Manager Max"
+        )
+        cls.line = cls.env["k2.cc.line"].create({"pbx_id": cls.pbx.id, "extension": "201", "user_id": cls.agent.id})
+        cls.line2 = cls.env["k2.cc.line"].create({"pbx_id": cls.pbx.id, "extension": "202", "user_id": cls.agent2.id})
+
+    @classmethod
+    def _partner(cls, name, **vals):
+        return cls.env["res.partner"].create({"name": name, **vals})
+
+    @classmethod
+    def _call(cls, **vals):
+        values = {
+            "pbx_id": cls.pbx.id,
+            "start": "2026-03-02 08:00:00",
+            "end": "2026-03-02 08:05:00",
+            "caller_number": "+420603555777",
+            "called_number": "201",
+        }
+        values.update(vals)
+        return cls.env["k2.cc.call"].create(values)

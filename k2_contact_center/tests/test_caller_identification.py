@@ -1,0 +1,91 @@
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from .common import K2CcCase
+
+
+@tagged("post_install", "-at_install")
+class TestCallerIdentification(K2CcCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.novak = cls._partner("Jan Novák", country_id=cls.cz.id, mobile="603 555 777")
+        cls.berlin = cls._partner("Berliner GmbH", is_company=True, country_id=cls.de.id, phone="030 7654321")
+        cls.office = cls._partner("Novák & syn", is_company=True, country_id=cls.cz.id, phone="+420 541 000 111")
+
+    def test_forms_pbxs_send(self):
+        for number in (
+            "+420603555777",
+            "00420603555777",
+            "420603555777",
+            "603555777",
+            "603 555 777",
+            "603-555-777",
+            "(603) 555 777",
+            "+420 (603) 555-777",
+            " 00 420 603 555 777 ",
+        ):
+            with self.subTest(number=number):
+                self.assertEqual(self.env["res.partner"].cc_find_by_number(number), self.novak)
+
+    def test_foreign_number_in_its_national_format(self):
+        """A German partner's ``030 7654321`` is found from the international form."""
+        for number in ("+49307654321", "0049307654321", "0049 30 7654321"):
+            with self.subTest(number=number):
+                self.assertEqual(self.env["res.partner"].cc_find_by_number(number), self.berlin)
+
+    def test_national_number_read_with_pbx_country(self):
+        self.company.country_id = self.de
+        Partner = self.env["res.partner"]
+        self.assertFalse(Partner.cc_find_by_number("603555777").filtered(lambda p: p == self.novak))
+        self.assertEqual(Partner.cc_find_by_number("603555777", pbx=self.pbx), self.novak)
+
+    def test_pbx_outside_line_prefix(self):
+        """An outbound number as the PBX reports it, with the outside-line 0 in front."""
+        self.assertEqual(self.env["res.partner"].cc_find_by_number("0603555777", pbx=self.pbx), self.novak)
+        self.assertEqual(self.env["res.partner"].cc_find_by_number("00049307654321", pbx=self.pbx), self.berlin)
+
+    def test_no_match_never_raises(self):
+        Partner = self.env["res.partner"]
+        for number in ("", None, False, "anonymous", "Anonymous", "unknown", "201", "2", "abc", "+",
+                       "++--()", "0" * 80, "+999 123", "6035557777890123456", "\x00\x01", "😀📞", 603555777):
+            with self.subTest(number=number):
+                self.assertFalse(Partner.cc_find_by_number(number))
+
+    def test_internal_extension_is_no_caller(self):
+        self._partner("Extension Owner", phone="201")
+        self.assertFalse(self.env["res.partner"].cc_find_by_number("201", pbx=self.pbx))
+
+    def test_archived_contact_not_found(self):
+        self.novak.active = False
+        self.assertFalse(self.env["res.partner"].cc_find_by_number("+420603555777"))
+
+    def test_best_first_and_match_kind(self):
+        """A person beats a company on the same number; a contact-center line beats a phone."""
+        colleague = self._partner("Petra Nováková", parent_id=self.office.id, country_id=self.cz.id)
+        self.env["k2.cc.partner.number"].create({"partner_id": colleague.id, "kind": "cc", "number": "541000111"})
+        other = self._partner("Karel Dlouhý", country_id=self.cz.id, phone="+420541000111")
+        matches = self.env["res.partner"]._cc_match_numbers("+420 541 000 111")
+        self.assertEqual(matches.partner_id, colleague | other | self.office)
+        self.assertEqual(matches.partner_id[0], colleague)
+        self.assertEqual(matches.mapped("kind"), ["cc", "phone", "phone"])
+        self.assertEqual(self.env["res.partner"].cc_find_by_number("+420541000111")[:1], colleague)
+
+    def test_numbers_in_unusual_forms_not_in_fixtures(self):
+        slovak = self._partner("Ľubica", country_id=self.env.ref("base.sk").id, mobile="0905 777 888")
+        usa = self._partner("Acme Inc.", is_company=True, country_id=self.env.ref("base.us").id,
+                            phone="(650) 253-0000")
+        Partner = self.env["res.partner"]
+        self.assertEqual(Partner.cc_find_by_number("00421905777888"), slovak)
+        self.assertEqual(Partner.cc_find_by_number("+421.905.777.888"), slovak)
+        self.assertEqual(Partner.cc_find_by_number("+1 650-253-0000"), usa)
+        self.assertEqual(Partner.cc_find_by_number("0016502530000"), usa)
+
+    def test_lookup_uses_the_index(self):
+        """The lookup is one probe of the E.164 index, whatever the table size."""
+        query = self.env["k2.cc.partner.number"]._search([("number_e164", "=", "+420603555777")])
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("k2_cc_partner_number__number_e164_index", plan)
+        self.assertNotIn("res_partner", plan)
