@@ -9,7 +9,6 @@
     "license": "LGPL-3",
     "application": True,
     "post_init_hook": "post_init_hook",
-    "installable": True,
     "depends": ["mail", "contacts", "phone_validation", "bus", "web"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
@@ -32,6 +31,9 @@
     "assets": {
         "web.assets_backend": [
             "k2_contact_center/static/src/views/**/*",
+        ],
+        "web.assets_tests": [
+            "k2_contact_center/static/tests/tours/**/*",
         ],
     },
 }

@@ -25,7 +25,6 @@ class K2CcCall(models.Model):
 
     call_type = fields.Selection(
         CALL_TYPES,
-        string="Call Type",
         compute="_compute_call_type",
         store=True,
         readonly=False,
@@ -36,9 +35,9 @@ class K2CcCall(models.Model):
     disposition = fields.Selection(DISPOSITIONS, required=True, default="answered", index=True)
     is_internal = fields.Boolean(string="Internal Call", compute="_compute_is_internal", store=True, index=True)
 
-    caller_number = fields.Char(string="Caller Number", index=True)
+    caller_number = fields.Char(index=True)
     caller_name = fields.Char(help="Name the PBX gave for the caller.")
-    called_number = fields.Char(string="Called Number", index=True)
+    called_number = fields.Char(index=True)
     answered_by = fields.Char(help="Extension that answered the call.")
 
     partner_id = fields.Many2one("res.partner", string="Contact", index=True, tracking=True)
@@ -69,7 +68,7 @@ class K2CcCall(models.Model):
 
     pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", index=True, ondelete="restrict")
     pbx_call_id = fields.Char(string="PBX Call ID", index=True, copy=False)
-    line_id = fields.Many2one("k2.cc.line", string="Line", index=True, ondelete="set null")
+    line_id = fields.Many2one("k2.cc.line", index=True, ondelete="set null")
     rang_line_ids = fields.Many2many("k2.cc.line", string="Lines That Rang")
     transfers = fields.Json(copy=False)
     company_id = fields.Many2one(
@@ -132,7 +131,7 @@ class K2CcCall(models.Model):
         if not lines or not numbers:
             return self.browse()
         now = fields.Datetime.now().replace(microsecond=0)
-        strangers = ["+420777%06d" % rng.randrange(10**6) for _index in range(15)]
+        strangers = [f"+420777{rng.randrange(10**6):06d}" for _index in range(15)]
         vals_list = []
         for index in range(count):
             line = rng.choice(lines)

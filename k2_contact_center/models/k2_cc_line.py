@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services import numbers
@@ -19,7 +19,7 @@ class K2CcLine(models.Model):
     )
     number = fields.Char(string="Phone Number", help="The line's full public number with the international prefix.")
     number_e164 = fields.Char(string="Number (E.164)", compute="_compute_number_e164", store=True, index=True)
-    user_id = fields.Many2one("res.users", string="User", index=True, ondelete="set null")
+    user_id = fields.Many2one("res.users", index=True, ondelete="set null")
     partner_id = fields.Many2one(
         "res.partner",
         string="Contact",
@@ -78,7 +78,7 @@ class K2CcLine(models.Model):
         for line in self:
             if not line.extension.strip().replace("*", "").replace("#", "").isdigit():
                 raise ValidationError(
-                    _("The line %(extension)s is not an extension: use digits only.", extension=line.extension)
+                    self.env._("The line %(extension)s is not an extension: use digits only.", extension=line.extension)
                 )
 
     @api.constrains("number", "number_e164")
@@ -86,11 +86,11 @@ class K2CcLine(models.Model):
         for line in self:
             if line.number and not line.number_e164:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(number)s is not a phone number of %(country)s: write the full number with its "
                         "international prefix, e.g. +420 221 123 201.",
                         number=line.number,
-                        country=line.pbx_id.country_id.name or _("the PBX's country"),
+                        country=line.pbx_id.country_id.name or self.env._("the PBX's country"),
                     )
                 )
 

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services.number_plan import NumberPlan, PatternError, parse_patterns
@@ -53,7 +53,6 @@ class K2CcPbx(models.Model):
     # -- number plan (seed: Konfigurace externího telefonního čísla) --
     country_id = fields.Many2one(
         "res.country",
-        string="Country",
         default=lambda self: self.env.company.country_id,
         help="National numbers the PBX reports are read as numbers of this country.",
     )
@@ -67,7 +66,6 @@ class K2CcPbx(models.Model):
         help="Digits of the public number that come before the extension (after the country prefix)."
     )
     extension_patterns = fields.Char(
-        string="Extension Patterns",
         default="XXX",
         help="Internal extensions, X for a varying digit; several patterns separated by commas (e.g. 2XX, 3XXX).",
     )
@@ -130,7 +128,7 @@ class K2CcPbx(models.Model):
                 parse_patterns(pbx.extension_patterns)
             except PatternError as error:
                 raise ValidationError(
-                    _("PBX %(pbx)s: %(error)s", pbx=pbx.display_name, error=error)
+                    self.env._("PBX %(pbx)s: %(error)s", pbx=pbx.display_name, error=error)
                 ) from error
 
     @api.constrains("sample_number", "country_prefix", "extension_prefix", "extension_patterns")
@@ -142,7 +140,7 @@ class K2CcPbx(models.Model):
                 continue  # reported by _check_extension_patterns
             if not plan.extension_of(pbx.sample_number):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The sample number %(number)s does not lead to an extension: it should be the country "
                         "prefix %(country)s, then the extension prefix %(prefix)s, then digits fitting %(patterns)s.",
                         number=pbx.sample_number,
@@ -155,10 +153,10 @@ class K2CcPbx(models.Model):
     @api.constrains("international_prefix", "outside_prefix")
     def _check_prefixes(self):
         for pbx in self:
-            for label, value in ((_("international prefix"), pbx.international_prefix),
-                                 (_("outside line prefix"), pbx.outside_prefix)):
+            for label, value in ((self.env._("international prefix"), pbx.international_prefix),
+                                 (self.env._("outside line prefix"), pbx.outside_prefix)):
                 if value and not value.isdigit():
-                    raise ValidationError(_("The %(label)s may hold only digits.", label=label))
+                    raise ValidationError(self.env._("The %(label)s may hold only digits.", label=label))
 
     def action_view_lines(self):
         self.ensure_one()

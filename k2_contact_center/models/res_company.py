@@ -41,7 +41,10 @@ class ResCompany(models.Model):
             "cc_incoming_activity_type_id": self.env.ref("k2_contact_center.mail_activity_type_incoming_call"),
             "cc_outgoing_activity_type_id": self.env.ref("k2_contact_center.mail_activity_type_outgoing_call"),
         }
-        for company in self.sudo().with_context(active_test=False).search([]):
+        companies = self.sudo().with_context(active_test=False).search(
+            ["|", ("cc_incoming_activity_type_id", "=", False), ("cc_outgoing_activity_type_id", "=", False)]
+        )
+        for company in companies:
             missing = {field: record.id for field, record in defaults.items() if not company[field]}
             if missing:
                 company.write(missing)

@@ -1,0 +1,67 @@
+"""Replay an AMI recording through the call tracker, print the call records.
+
+Usage (from the repository root, no Odoo needed)::
+
+    python -m k2_contact_center.services.replay TRACE.ami \\
+        [--extension-pattern XXX]... [--trunk NAME]... [--country NL]
+
+Prints one JSON object per finished call, one per line. Calls still open at
+the end of the trace are not printed; their count goes to stderr, as do the
+framing errors of the trace.
+"""
+
+import argparse
+import json
+import sys
+
+from .ami_frames import AmiFrameParser, iter_ami_file
+from .call_tracker import CallTracker
+from .number_plan import NumberPlan
+
+
+def replay(path, plan, endpoints=None, parser=None):
+    """Finished call records (dicts) of the ``.ami`` file, and the tracker."""
+    tracker = CallTracker(plan, endpoints=endpoints)
+    records = []
+    for event in iter_ami_file(path, parser=parser):
+        for item in tracker.feed(event):
+            if item.kind == "record":
+                records.append(item.data)
+    return records, tracker
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m k2_contact_center.services.replay",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("trace", help="AMI recording (.ami)")
+    parser.add_argument("--extension-pattern", action="append", default=[],
+                        help="extension pattern, X = any digit (repeatable)")
+    parser.add_argument("--trunk", action="append", default=[],
+                        help="trunk endpoint name (repeatable)")
+    parser.add_argument("--country", default=None, help="default country, e.g. NL")
+    args = parser.parse_args(argv)
+    plan = NumberPlan.from_dict({
+        "extension_pattern": args.extension_pattern,
+        "trunks": args.trunk,
+        "country": args.country,
+    })
+    frames = AmiFrameParser()
+    try:
+        records, tracker = replay(args.trace, plan, parser=frames)
+    except OSError as error:
+        sys.stderr.write(f"replay: {error}\n")
+        return 2
+    out = sys.stdout
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+    still_open = len(tracker.open_calls())
+    if still_open:
+        sys.stderr.write(f"replay: {still_open} call(s) still open at the end of the trace, not printed\n")
+    if frames.error_count:
+        sys.stderr.write(f"replay: framing errors {frames.errors}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+registry.category("web_tour.tours").add("k2_cc_configuration_tour", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            content: "Open the Contact Center app",
+            trigger: ".o_app[data-menu-xmlid='k2_contact_center.k2_cc_menu_root']",
+            run: "click",
+        },
+        {
+            content: "The call history shows talk time as minutes and seconds",
+            trigger: ".o_list_view .o_data_row:contains('Tour Caller') td[name='talk_duration']:contains('4:07')",
+        },
+        {
+            content: "Open the call",
+            trigger: ".o_list_view .o_data_row:contains('Tour Caller') td[name='partner_id']",
+            run: "click",
+        },
+        {
+            content: "The form shows the ring time and who called",
+            trigger: ".o_form_view .o_field_widget[name='ring_duration']:contains('0:12')",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name='commercial_partner_id']:contains('Tour Caller')",
+        },
+        {
+            content: "Open the configuration menu",
+            trigger: ".o_main_navbar button:contains('Configuration')",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-item:contains('PBXs')",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row td[name='name']:contains('Tour PBX')",
+            run: "click",
+        },
+        {
+            content: "The number plan tab",
+            trigger: ".o_notebook a:contains('Number Plan')",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='sample_number'] input",
+            run: "edit +420 221 122 255 && click body",
+        },
+        {
+            content: "The sample extension follows the sample number live",
+            trigger: ".o_field_widget[name='sample_extension']:contains('255')",
+        },
+        {
+            trigger: ".o_form_button_cancel",
+            run: "click",
+        },
+    ],
+});

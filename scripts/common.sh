@@ -1,0 +1,91 @@
+# Shared by scripts/setup and scripts/test: find Odoo 18, start PostgreSQL.
+# shellcheck shell=bash
+
+PYTHON=${PYTHON:-python3}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+shout() {
+    printf '\n\033[1;33m%s\n!! %s\n%s\033[0m\n\n' "$(printf '!%.0s' {1..78})" "$*" "$(printf '!%.0s' {1..78})"
+}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+odoo_is_importable() {
+    "$PYTHON" -c 'import sys, odoo.release; sys.exit(odoo.release.version_info[0] != 18)' 2>/dev/null
+}
+
+# Odoo's own addons folders (a packaged Odoo has them in odoo/addons, a git
+# checkout also in addons/ beside it), then this repository.
+odoo_addons_path() {
+    "$PYTHON" - "$ROOT" <<'PY'
+import os, sys, odoo
+package = os.path.dirname(odoo.__file__)
+paths = [os.path.join(package, "addons")]
+checkout = os.path.join(os.path.dirname(package), "addons")
+if os.path.isdir(os.path.join(checkout, "web")):
+    paths.append(checkout)
+paths.append(sys.argv[1])
+print(",".join(paths))
+PY
+}
+
+pip_install_requirements() {
+    "$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$1"
+}
+
+ensure_postgres() {
+    if ! pg_isready -q 2>/dev/null; then
+        if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+            say "PostgreSQL is missing: installing Debian's postgresql"
+            apt_install postgresql
+        fi
+        local version
+        version=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
+        if ! pg_lsclusters -h 2>/dev/null | grep -q "^$version \+main "; then
+            as_root pg_createcluster "$version" main >/dev/null
+        fi
+        say "Starting PostgreSQL $version"
+        as_root pg_ctlcluster "$version" main start || true
+        for _ in $(seq 30); do pg_isready -q && break; sleep 1; done
+        pg_isready -q || { echo "PostgreSQL did not start" >&2; return 1; }
+    fi
+    if ! psql -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+        as_root su postgres -c "createuser --superuser $(id -un)"
+    fi
+}
+
+ensure_chromium() {
+    command -v chromium >/dev/null || command -v google-chrome >/dev/null || {
+        say "Chromium is missing (browser tests need it): installing Debian's chromium"
+        apt_install chromium
+    }
+}
+
+# Install the addon into database $1 and fail on any warning or error the
+# addon itself logs (deprecations included). Extra arguments go to odoo.
+install_addon() {
+    local db=$1 log
+    shift
+    log=$(mktemp)
+    dropdb --if-exists "$db"
+    if ! "$PYTHON" -m odoo -d "$db" --addons-path="$(odoo_addons_path)" -i k2_contact_center \
+        --stop-after-init --log-level=info --logfile="$log" "$@"; then
+        tail -n 50 "$log" >&2
+        echo "Installing k2_contact_center into $db failed" >&2
+        return 1
+    fi
+    if grep -E ' (WARNING|ERROR|CRITICAL) ' "$log" | grep -iE 'k2_contact_center|k2\.cc|k2_cc' >&2; then
+        echo "Installing k2_contact_center into $db logged the warnings above" >&2
+        return 1
+    fi
+    rm -f "$log"
+}

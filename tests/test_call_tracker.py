@@ -1,0 +1,208 @@
+"""Call tracker on hand-written Asterisk 16+/PJSIP fixtures (tests/fixtures/ami),
+written from the Asterisk AMI event documentation, with Timestamp headers."""
+
+import json
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from k2_contact_center.services.ami_frames import read_ami_file
+from k2_contact_center.services.call_tracker import RECORD_KEYS, CallTracker, Emitted
+from k2_contact_center.services.number_plan import NumberPlan
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ami"
+PLAN = NumberPlan.from_dict({"extension_pattern": ["2XX", "6XX"], "trunks": ["k2-trunk"], "country": "CZ"})
+
+EXPECTED = {
+    "pjsip_inbound_trunk_answered.ami": [{
+        "direction": "inbound", "disposition": "answered", "caller": "+420601123456",
+        "caller_name": "Antonín Dvořák", "callee": "+420221122201", "answered_by": "201",
+        "rang": ["201"], "transfers": [], "start": "2023-11-14T22:13:20+00:00",
+        "answer": "2023-11-14T22:13:28.250000+00:00", "end": "2023-11-14T22:14:28.250000+00:00",
+        "ring_seconds": 8.25, "talk_seconds": 60.0,
+    }],
+    "queue_two_agents_one_answers.ami": [{
+        "direction": "inbound", "disposition": "answered", "caller": "+420777000111",
+        "caller_name": "Eva Svobodová", "callee": "+420221122200", "answered_by": "202",
+        "rang": ["201", "202"], "transfers": [], "ring_seconds": 5.6, "talk_seconds": 42.0,
+    }],
+    "ringgroup_local_optimization.ami": [{
+        "direction": "internal", "disposition": "answered", "caller": "201",
+        "caller_name": "Jana Nováková", "callee": "600", "answered_by": "203",
+        "rang": ["202", "203"], "transfers": [], "ring_seconds": 4.46, "talk_seconds": 30.1,
+    }],
+    "outbound_busy.ami": [{
+        "direction": "outbound", "disposition": "busy", "caller": "201", "callee": "+420601123456",
+        "answered_by": None, "answer": None, "ring_seconds": 3.55, "talk_seconds": 0.0,
+    }],
+    "pickup_event.ami": [{
+        "direction": "internal", "disposition": "answered", "caller": "201", "callee": "202",
+        "answered_by": "203", "rang": ["202"], "ring_seconds": 3.31, "talk_seconds": 20.0,
+    }],
+    "originate_click_to_call.ami": [{
+        "direction": "outbound", "disposition": "answered", "caller": "201",
+        "callee": "+420601123456", "answered_by": "+420601123456", "talk_seconds": 90.0,
+    }],
+}
+
+
+def run(events, tracker=None, received_at=None):
+    tracker = tracker or CallTracker(PLAN)
+    emitted = []
+    for event in events:
+        emitted.extend(tracker.feed(event, received_at))
+    return emitted, tracker
+
+
+def records_of(emitted):
+    return [item.data for item in emitted if item.kind == "record"]
+
+
+def events_of(name):
+    return read_ami_file(FIXTURES / name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_records(name):
+    emitted, tracker = run(events_of(name))
+    records = records_of(emitted)
+    assert len(records) == len(EXPECTED[name])
+    for record, expected in zip(records, EXPECTED[name], strict=True):
+        assert tuple(record) == RECORD_KEYS
+        for key, value in expected.items():
+            assert record[key] == value, (key, record)
+        assert record["call_id"]
+    assert tracker.open_calls() == []
+    assert not tracker._channels and not tracker._calls
+
+
+def test_all_fixtures_are_checked():
+    assert sorted(p.name for p in FIXTURES.glob("*.ami")) == sorted(EXPECTED)
+
+
+def test_live_updates_ring_then_talk():
+    emitted, _ = run(events_of("queue_two_agents_one_answers.ami"))
+    live = [item.data for item in emitted if item.kind == "live"]
+    assert live, "no live update"
+    assert all(isinstance(item, Emitted) for item in emitted)
+    ringing = [u for u in live if u["state"] == "ringing"]
+    assert ringing[-1]["ringing"] == ["201", "202"]
+    assert ringing[-1]["caller"] == "+420777000111" and ringing[-1]["direction"] == "inbound"
+    talking = [u for u in live if u["state"] == "talking"]
+    assert talking and talking[0]["answered_by"] == "202"
+    assert live.index(talking[0]) > live.index(ringing[-1])
+    assert emitted[-1].kind == "record"
+    # no update repeats the previous one
+    for before, after in zip(live, live[1:], strict=False):
+        assert before != after
+    assert set(live[0]) == {"call_id", "state", "direction", "caller", "caller_name",
+                            "callee", "ringing", "answered_by"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_duplicated_events_are_idempotent(name):
+    events = events_of(name)
+    single = records_of(run(events)[0])
+    doubled = [copy for event in events for copy in (dict(event), dict(event))]
+    assert records_of(run(doubled)[0]) == single
+    # duplicates coming late (after the call ended) create no ghost call
+    late = events + [dict(e) for e in events[-5:]]
+    assert records_of(run(late)[0]) == single
+
+
+def test_unknown_and_garbage_events_are_ignored():
+    events = events_of("pjsip_inbound_trunk_answered.ami")
+    single = records_of(run(events)[0])
+    noisy = []
+    rng = random.Random(7)
+    for event in events:
+        noisy.append(event)
+        noisy.append({"Event": "TotallyNew" + str(rng.randint(0, 9)), "Uniqueid": event.get("Uniqueid", "")})
+        noisy.append({"Response": "Success", "ActionID": "1"})
+        noisy.append({})
+    noisy.append({"Event": "Hangup", "Uniqueid": "nobody"})
+    noisy.append({"Event": "DialEnd", "DestUniqueid": "nobody", "DialStatus": "ANSWER"})
+    noisy.append("not a dict")
+    assert records_of(run(noisy)[0]) == single
+    assert single[0]["caller_name"] == "Antonín Dvořák"
+
+
+def test_received_at_used_without_timestamp_headers():
+    events = [{k: v for k, v in e.items() if k != "Timestamp"}
+              for e in events_of("outbound_busy.ami")]
+    at = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    record = records_of(run(events, received_at=at)[0])[0]
+    assert record["start"] == record["end"] == "2024-01-02T03:04:05+00:00"
+    assert record["ring_seconds"] == 0.0
+    # no timestamps at all: durations are unknown
+    record = records_of(run(events)[0])[0]
+    assert record["ring_seconds"] is None and record["talk_seconds"] is None
+    assert record["disposition"] == "busy"
+
+
+def test_close_all_when_link_is_lost():
+    events = events_of("pjsip_inbound_trunk_answered.ami")
+    cut = next(i for i, e in enumerate(events) if e.get("Event") == "BridgeLeave")
+    emitted, tracker = run(events[:cut])
+    assert records_of(emitted) == []
+    open_calls = tracker.open_calls()
+    assert len(open_calls) == 1 and open_calls[0]["state"] == "talking"
+    at = datetime(2023, 11, 14, 22, 15, 0, tzinfo=timezone.utc)
+    records = tracker.close_all(at)
+    assert len(records) == 1
+    assert records[0]["end"] == "2023-11-14T22:15:00+00:00"
+    assert records[0]["disposition"] == "answered"
+    assert tracker.open_calls() == [] and not tracker._channels
+
+
+def test_learns_extension_of_sip_account():
+    """A phone known as SIP account 150010002 that called out as 202."""
+    plan = NumberPlan.from_dict({"extension_pattern": "XXX"})
+    tracker = CallTracker(plan, endpoints={"150010003": "203"})
+    events = [
+        {"Event": "Newchannel", "Channel": "SIP/150010002-1", "Uniqueid": "a.1", "Linkedid": "a.1",
+         "CallerIDNum": "202", "CallerIDName": "Bob", "Exten": "203"},
+        {"Event": "Newchannel", "Channel": "SIP/150010003-2", "Uniqueid": "a.2", "Linkedid": "a.1",
+         "Exten": "s"},
+        {"Event": "DialBegin", "Channel": "SIP/150010002-1", "Uniqueid": "a.1", "Linkedid": "a.1",
+         "DestChannel": "SIP/150010003-2", "DestUniqueid": "a.2", "DestLinkedid": "a.1"},
+        {"Event": "DialEnd", "Channel": "SIP/150010002-1", "Uniqueid": "a.1",
+         "DestChannel": "SIP/150010003-2", "DestUniqueid": "a.2", "DialStatus": "NOANSWER"},
+        {"Event": "Hangup", "Uniqueid": "a.2", "Cause": "19"},
+        {"Event": "Hangup", "Uniqueid": "a.1", "Cause": "19"},
+    ]
+    record = records_of(run(events, tracker)[0])[0]
+    assert record["caller"] == "202" and record["rang"] == ["203"]
+    assert record["disposition"] == "no_answer" and record["direction"] == "internal"
+
+
+def test_many_calls_leave_no_state_behind():
+    """Memory stays bounded: thousands of finished calls leave no channel behind."""
+    base = [events_of(name) for name in sorted(EXPECTED)]
+    keys = ("Uniqueid", "Linkedid", "DestUniqueid", "DestLinkedid", "TargetUniqueid",
+            "LocalOneUniqueid", "LocalTwoUniqueid")
+    stream = []
+    for rep in range(150):
+        for events in base:
+            for event in events:
+                copy = dict(event)
+                for key in keys:
+                    if key in copy:
+                        copy[key] = f"{copy[key]}-{rep}"
+                stream.append(copy)
+    tracker = CallTracker(PLAN)
+    records = 0
+    for event in stream:
+        for item in tracker.feed(event):
+            records += item.kind == "record"
+    assert records == 150 * len(base)
+    assert not tracker._channels
+    assert not tracker.open_calls()
+
+
+def test_record_is_json_serialisable():
+    record = records_of(run(events_of("pjsip_inbound_trunk_answered.ami"))[0])[0]
+    text = json.dumps(record, ensure_ascii=False)
+    assert "Dvořák" in text

@@ -1,0 +1,103 @@
+"""Number normalisation: the forms PBXs and people use, and junk that must not raise."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from k2_contact_center.services import numbers
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+420601123456",
+        "00420601123456",
+        "420601123456",
+        "601123456",
+        "601 123 456",
+        "601-123-456",
+        "(601) 123 456",
+        "+420 (601) 123-456",
+        "  +420 601 123 456\t",
+        "+420.601.123.456",
+    ],
+)
+def test_czech_forms_meet_in_e164(raw):
+    assert numbers.to_e164(raw, "CZ") == "+420601123456"
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "expected"),
+    [
+        ("030 1234567", "DE", "+49301234567"),
+        ("+49 30 1234567", "CZ", "+49301234567"),
+        ("0049301234567", "CZ", "+49301234567"),
+        ("0905 123 456", "SK", "+421905123456"),
+        ("(650) 253-0000", "US", "+16502530000"),
+        ("011 420 601 123 456", None, None),
+    ],
+)
+def test_national_forms_read_in_their_country(raw, country, expected):
+    assert numbers.to_e164(raw, country) == expected
+
+
+def test_pbx_international_prefix_other_than_00():
+    assert numbers.to_e164("011420601123456", "US", international_prefix="011") == "+420601123456"
+    assert numbers.to_e164("011420601123456", "CZ", international_prefix="011") == "+420601123456"
+
+
+def test_country_code_without_plus_when_national_reading_fails():
+    assert numbers.to_e164("420601123456", "US") == "+420601123456"
+    assert numbers.to_e164("420601123456") == "+420601123456"
+
+
+def test_national_number_of_another_country_is_not_misread():
+    assert numbers.to_e164("030 1234567", "CZ") is None
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["", None, 42, "anonymous", "Anonymous ", "unknown", "Restricted", "201", "2", "+", "abc", "0" * 80,
+     "+999 123", "😀", "\x00\x01\x02", "1" * 5000],
+)
+def test_junk_and_extensions_give_none(junk):
+    assert numbers.to_e164(junk, "CZ") is None
+
+
+def test_region_and_formatting():
+    assert numbers.region_of("+49301234567") == "DE"
+    assert numbers.region_of("0905123456", "SK") == "SK"
+    assert numbers.format_international("601123456", "CZ") == "+420 601 123 456"
+    assert numbers.format_international("not a number", "CZ") == "not a number"
+
+
+def test_dial_string_national_at_home_international_abroad():
+    assert numbers.dial_string("+420601123456", "CZ") == "601123456"
+    assert numbers.dial_string("+49301234567", "CZ") == "0049301234567"
+    assert numbers.dial_string("+49301234567", "DE") == "0301234567"
+    assert numbers.dial_string("+420601123456", "US", "011") == "011420601123456"
+    assert numbers.dial_string("garbage", "CZ") is None
+
+
+def test_digits_keeps_one_leading_plus():
+    assert numbers.digits(" +420 (601) 123-456 ") == "+420601123456"
+    assert numbers.digits("42+0") == "420"
+    assert numbers.digits(None) == ""
+
+
+@given(st.text())
+def test_arbitrary_text_never_raises(text):
+    result = numbers.to_e164(text, "CZ")
+    assert result is None or (result.startswith("+") and result[1:].isdigit())
+
+
+@given(st.text(alphabet="0123456789+-() .", max_size=30), st.sampled_from([None, "CZ", "DE", "US", "xx", ""]))
+def test_arbitrary_dialable_strings_never_raise(text, country):
+    result = numbers.to_e164(text, country)
+    assert result is None or result == numbers.to_e164(result)
+
+
+@given(st.binary(max_size=40))
+def test_arbitrary_bytes_decoded_never_raise(raw):
+    result = numbers.to_e164(raw.decode("utf-8", "replace"), "CZ")
+    assert result is None or result[1:].isdigit()
