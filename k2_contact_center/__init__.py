@@ -2,5 +2,7 @@
 # own name (``python -m k2_contact_center.services.replay`` from a checkout),
 # only the Odoo-free ``services`` package is wanted, so the ORM glue stays out.
 if __name__.startswith("odoo.addons."):
+    from . import cli
     from . import models
+    from .bridge import post_load
     from .hooks import post_init_hook

@@ -1,6 +1,8 @@
 def post_init_hook(env):
-    """Contacts that existed before the addon get their phone and mobile
-    as contact-center numbers, so their calls are recognised from day one."""
+    """Companies that existed before the addon get the bridge's recorder;
+    contacts get their phone and mobile as contact-center numbers, so their
+    calls are recognised from day one."""
+    env["res.company"].sudo().with_context(active_test=False).search([])._cc_grant_recorder()
     partners = env["res.partner"].with_context(active_test=False).search(
         ["|", ("phone", "!=", False), ("mobile", "!=", False)]
     )

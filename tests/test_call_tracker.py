@@ -97,7 +97,7 @@ def test_live_updates_ring_then_talk():
     # no update repeats the previous one
     for before, after in zip(live, live[1:], strict=False):
         assert before != after
-    assert set(live[0]) == {"call_id", "state", "direction", "caller", "caller_name",
+    assert set(live[0]) == {"call_id", "start", "state", "direction", "caller", "caller_name",
                             "callee", "ringing", "answered_by"}
 
 

@@ -101,3 +101,9 @@ def test_arbitrary_dialable_strings_never_raise(text, country):
 def test_arbitrary_bytes_decoded_never_raise(raw):
     result = numbers.to_e164(raw.decode("utf-8", "replace"), "CZ")
     assert result is None or result[1:].isdigit()
+
+
+def test_short_national_number_of_another_country_is_not_taken_for_international():
+    """A Czech 601184355 typed on a German contact is not Malaysia's +60 118 4355."""
+    assert numbers.to_e164("601184355", "DE") is None
+    assert numbers.to_e164("601184355", "CZ") == "+420601184355"

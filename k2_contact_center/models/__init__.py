@@ -5,3 +5,4 @@ from . import k2_cc_partner_number
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_users

@@ -1,9 +1,12 @@
+import logging
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from odoo import api, fields, models
 
 from .k2_cc_partner_number import NUMBER_KINDS
+
+_logger = logging.getLogger(__name__)
 
 CALL_TYPES = [("received", "Received"), ("missed", "Missed"), ("outgoing", "Outgoing")]
 DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")]
@@ -30,6 +33,14 @@ class K2CcCall(models.Model):
         readonly=False,
         index=True,
         tracking=True,
+    )
+    state = fields.Selection(
+        [("ringing", "Ringing"), ("talking", "Talking"), ("done", "Ended")],
+        required=True,
+        default="done",
+        index=True,
+        readonly=True,
+        help="Calls appear while they ring; they are ended once the PBX reports the hang-up.",
     )
     direction = fields.Selection(DIRECTIONS, required=True, default="inbound", index=True)
     disposition = fields.Selection(DISPOSITIONS, required=True, default="answered", index=True)
@@ -177,3 +188,147 @@ class K2CcCall(models.Model):
                 "end": start + timedelta(seconds=ring + talk),
             })
         return self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
+
+    # -- written by the bridge --------------------------------------------
+
+    def _cc_close_lost(self):
+        """End calls whose hang-up was lost with the PBX link, at their last update."""
+        for call in self:
+            answered = bool(call.answer_time)
+            call.write({
+                "state": "done",
+                "end": call.write_date,
+                "disposition": "answered" if answered else "no_answer",
+            })
+            _logger.info("Closed call %s of %s: its end was lost with the PBX link", call.pbx_call_id,
+                         call.pbx_id.display_name)
+
+    @api.model
+    def _cc_ingest(self, pbx, items):
+        """Write what the call tracker emitted for ``pbx``: ``items`` is a list of
+        ``(kind, data)``, kind ``"live"`` (a call ringing or talking) or
+        ``"record"`` (a call that ended), in the order they happened.
+
+        Idempotent on the PBX's call id: an ended call is never written twice,
+        a live update of an ended call is ignored. Returns the calls touched.
+        """
+        lines = _PbxLines(self.env, pbx)
+        call_ids = list({data["call_id"] for _kind, data in items})
+        calls = {call.pbx_call_id: call for call in self.search(
+            [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", call_ids)])}
+        touched = self.browse()
+        for kind, data in items:
+            call = calls.get(data["call_id"])
+            if call and call.state == "done":
+                continue
+            involved = lines.involved(data)
+            if not call and involved and not any(line.log_calls or line.user_id.cc_presence_wanted
+                                                 for line in involved):
+                continue  # lines that log nothing unless their user is connected
+            vals = self._cc_values_from_pbx(pbx, lines, kind, data, call)
+            if call:
+                call.write(vals)
+            else:
+                call = calls[data["call_id"]] = self.create(vals)
+            touched |= call
+        return touched
+
+    @api.model
+    def _cc_values_from_pbx(self, pbx, lines, kind, data, call):
+        direction = data.get("direction") or "internal"
+        vals = {
+            "pbx_id": pbx.id,
+            "pbx_call_id": data["call_id"],
+            "direction": direction,
+            "caller_number": data.get("caller") or False,
+            "caller_name": data.get("caller_name") or False,
+            "called_number": data.get("callee") or False,
+            "answered_by": data.get("answered_by") or False,
+        }
+        rang = lines.lines_of(data.get("rang") or data.get("ringing") or [])
+        answered = lines.lines_of([data.get("answered_by")])
+        line = lines.owner(direction, data, answered, rang)
+        if line:
+            vals.update(line_id=line.id, user_id=line.user_id.id)
+        if rang | answered:
+            vals["rang_line_ids"] = [(4, rang_line.id) for rang_line in rang | answered]
+        if not call or not call.partner_id:
+            outside = {"inbound": data.get("caller"), "outbound": data.get("callee")}.get(direction)
+            match = lines.match(outside)
+            if match:
+                vals.update(partner_id=match.partner_id.id, match_kind=match.kind)
+        if kind == "live":
+            vals["state"] = data["state"]
+            if not call:
+                vals["start"] = _utc(data.get("start")) or fields.Datetime.now()
+                vals["disposition"] = "no_answer"
+            if data["state"] == "talking" and not (call and call.answer_time):
+                vals["answer_time"] = fields.Datetime.now().replace(microsecond=0)
+                vals["disposition"] = "answered"
+            return vals
+        start, answer, end = _utc(data.get("start")), _utc(data.get("answer")), _utc(data.get("end"))
+        vals.update(
+            state="done",
+            disposition=data.get("disposition") or "failed",
+            start=start or (call and call.start) or fields.Datetime.now(),
+            answer_time=answer or False,
+            end=end or fields.Datetime.now(),
+            transfers=data.get("transfers") or False,
+        )
+        if data.get("ring_seconds") is not None:
+            vals["ring_duration"] = round(data["ring_seconds"])
+        if data.get("talk_seconds") is not None:
+            vals["talk_duration"] = round(data["talk_seconds"])
+        return vals
+
+
+def _utc(iso):
+    """Naive UTC datetime (what Odoo stores) of an ISO 8601 string, or None."""
+    if not iso:
+        return None
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+class _PbxLines:
+    """The lines of one PBX by extension and device, and a per-batch cache of
+    caller identification, for one ``_cc_ingest`` run."""
+
+    def __init__(self, env, pbx):
+        self.env = env
+        self.pbx = pbx
+        self.by_key = {}
+        for line in env["k2.cc.line"].search([("pbx_id", "=", pbx.id)]):
+            self.by_key[line.extension] = line
+            if line.endpoint:
+                self.by_key[line.endpoint] = line
+                self.by_key[line.endpoint.split("/", 1)[-1]] = line
+        self._matches = {}
+
+    def lines_of(self, keys):
+        found = self.env["k2.cc.line"]
+        for key in keys:
+            line = key and (self.by_key.get(key) or self.by_key.get(key.split("/", 1)[-1]))
+            if line:
+                found |= line
+        return found
+
+    def involved(self, data):
+        return self.lines_of([data.get("caller"), data.get("callee"), data.get("answered_by"),
+                              *(data.get("rang") or data.get("ringing") or [])])
+
+    def owner(self, direction, data, answered, rang):
+        """The line a call belongs to: the caller's line for an outgoing call,
+        else the line that answered, else the first that rang, else the one dialled."""
+        if direction == "outbound":
+            return self.lines_of([data.get("caller")])[:1]
+        return answered[:1] or rang[:1] or self.lines_of([data.get("callee")])[:1]
+
+    def match(self, number):
+        if not number:
+            return None
+        if number not in self._matches:
+            self._matches[number] = self.env["res.partner"]._cc_match_numbers(number, self.pbx)[:1]
+        return self._matches[number]

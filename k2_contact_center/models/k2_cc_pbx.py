@@ -1,9 +1,13 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services.number_plan import NumberPlan, PatternError, parse_patterns
 
 ADMIN_GROUP = "k2_contact_center.group_k2_cc_admin"
+# A bridge that has not written a heartbeat for this long is taken for dead.
+BRIDGE_SILENCE = 120
 
 
 class K2CcPbx(models.Model):
@@ -76,6 +80,25 @@ class K2CcPbx(models.Model):
     )
     sample_number = fields.Char(help="A public number of the company, to check the pattern.")
     sample_extension = fields.Char(compute="_compute_sample_extension", help="Extension the sample number leads to.")
+
+    # -- link health, written by the bridge --
+    link_state = fields.Selection(
+        [("connected", "Connected"), ("disconnected", "Disconnected"), ("error", "Error")],
+        default="disconnected",
+        readonly=True,
+        copy=False,
+    )
+    link_error = fields.Char(string="Last Error", readonly=True, copy=False)
+    link_changed = fields.Datetime(string="State Since", readonly=True, copy=False)
+    link_last_event = fields.Datetime(string="Last Event", readonly=True, copy=False)
+    bridge_heartbeat = fields.Datetime(
+        readonly=True, copy=False, help="Last sign of life of the process holding the link to this PBX."
+    )
+    open_call_timeout = fields.Integer(
+        string="Close Open Calls After (min)",
+        default=240,
+        help="A call still open this long after its last update (its end was lost with the link) is closed.",
+    )
 
     line_ids = fields.One2many("k2.cc.line", "pbx_id", string="Lines")
     line_count = fields.Integer(compute="_compute_line_count")
@@ -164,6 +187,41 @@ class K2CcPbx(models.Model):
         action["domain"] = [("pbx_id", "=", self.id)]
         action["context"] = {"default_pbx_id": self.id}
         return action
+
+    def _cc_set_link_state(self, state, error=None):
+        """Record a change of the PBX link; users waiting on it see their status change."""
+        self.ensure_one()
+        if state == self.link_state and (error or False) == (self.link_error or False):
+            return
+        self.write({"link_state": state, "link_error": error or False, "link_changed": fields.Datetime.now()})
+        self.line_ids.user_id.filtered("cc_presence_wanted")._cc_send_presence()
+
+    def _cc_endpoints(self):
+        """Device name -> extension, for the call tracker to name phones by their line."""
+        self.ensure_one()
+        endpoints = {}
+        for line in self.line_ids.filtered("endpoint"):
+            endpoints[line.endpoint] = line.extension
+            endpoints[line.endpoint.split("/", 1)[-1]] = line.extension
+        return endpoints
+
+    @api.model
+    def _cc_watchdog(self):
+        """Cron: mark PBXs whose bridge went silent, close calls whose end was
+        lost with the link, restart the in-process bridge if it died."""
+        now = fields.Datetime.now()
+        stale = now - timedelta(seconds=BRIDGE_SILENCE)
+        silent = self.search([("link_state", "=", "connected"), "|", ("bridge_heartbeat", "=", False),
+                              ("bridge_heartbeat", "<", stale)])
+        for pbx in silent:
+            pbx._cc_set_link_state("error", self.env._("The bridge holding the link stopped answering."))
+        Call = self.env["k2.cc.call"]
+        for pbx in self.search([("active", "=", True)]):
+            limit = now - timedelta(minutes=max(pbx.open_call_timeout, 1))
+            Call.search([("pbx_id", "=", pbx.id), ("state", "!=", "done"), ("write_date", "<", limit)])._cc_close_lost()
+        from ..bridge import ensure_in_process_bridge  # noqa: PLC0415 - the bridge imports the registry machinery
+
+        ensure_in_process_bridge(self.env.cr.dbname)
 
     def _cc_number_plan(self):
         """The pure-Python view of this PBX's number plan (``services.number_plan``)."""

@@ -25,6 +25,18 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.cc_default_country_id or self.country_id
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._cc_grant_recorder()
+        return companies
+
+    def _cc_grant_recorder(self):
+        """The bridge's technical user writes the calls of every company."""
+        recorder = self.env.ref("k2_contact_center.user_k2_cc_recorder", raise_if_not_found=False)
+        if recorder:
+            recorder.sudo().write({"company_ids": [(4, company.id) for company in self]})
+
     def _cc_activity_type(self, direction):
         """Activity type a call note of ``direction`` is logged as."""
         self.ensure_one()

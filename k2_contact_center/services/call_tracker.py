@@ -16,7 +16,7 @@ API
     :class:`Emitted` is ``(kind, data)``:
 
     - ``kind == "live"``: ``data`` = ``{"call_id", "state" ('ringing' |
-      'talking'), "direction", "caller", "caller_name", "callee",
+      'talking'), "start", "direction", "caller", "caller_name", "callee",
       "ringing" (extensions/numbers ringing now), "answered_by"}``, emitted
       only when one of these changed;
     - ``kind == "record"``: ``data`` = the finished call, a dict with exactly
@@ -270,6 +270,19 @@ class CallTracker:
         self._calls.clear()
         self._channels.clear()
         return records
+
+    def close_calls(self, call_ids, at=None):
+        """Finish the open calls among ``call_ids`` (gone from the PBX while the
+        link was down, as a resync finds out); return their records."""
+        ts = _epoch(at) if at is not None else time.time()
+        wanted = set(call_ids)
+        out = []
+        for call in {id(c): c for c in self._calls.values() if c.call_id in wanted}.values():
+            if call.end is None:
+                call.end = ts
+            call.real_time = call.real_time and at is not None
+            self._finish(call, out)
+        return [item.data for item in out]
 
     # ------------------------------------------------------------- helpers
 
@@ -744,6 +757,7 @@ class CallTracker:
             call.last_live = key
         return {
             "call_id": call.call_id,
+            "start": _iso(call.start),
             "state": state,
             "direction": self._direction(call, caller, callee),
             "caller": caller,

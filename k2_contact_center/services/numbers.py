@@ -14,6 +14,7 @@ import phonenumbers
 _MAX_INPUT = 64
 # A national number shorter than this is an internal extension, not a phone.
 _MIN_NATIONAL_DIGITS = 7
+_MIN_INTERNATIONAL_DIGITS = 10
 _NOT_DIALABLE = re.compile(r"[^0-9+]")
 _WITHHELD = {"anonymous", "unknown", "restricted", "private", "unavailable", "withheld"}
 
@@ -65,7 +66,11 @@ def parse(number, country=None, international_prefix=None):
     if dialled.startswith("+"):
         candidates = [(dialled, None)]
     else:
-        candidates = [(dialled, region), ("+" + dialled, None)] if region else [("+" + dialled, None)]
+        candidates = [(dialled, region)] if region else []
+        # Written without "+" but with a country code (420601123456)? Only a
+        # number long enough to hold one and a whole national number.
+        if len(dialled) >= _MIN_INTERNATIONAL_DIGITS:
+            candidates.append(("+" + dialled, None))
     possible = None
     for text, text_region in candidates:
         parsed = _parse(text, text_region)

@@ -6,3 +6,6 @@ from . import test_pbx
 from . import test_security
 from . import test_settings
 from . import test_ui
+from . import test_ingest
+from . import test_presence
+from . import test_bridge_lock

@@ -1,0 +1,170 @@
+"""Caller identification at scale: ``cc_find_by_number`` against an ILIKE scan.
+
+Fills a database with N partners whose numbers are typed in mixed formats,
+then looks callers up by the numbers as PBXs send them, two ways in the same
+run: the addon's indexed E.164 lookup, and a last-8-digits ``ILIKE`` over
+phone/mobile (what OCA's base_phone does). Prints p50/p99 of each.
+
+    python3 bench/caller_lookup.py [--partners 100000] [--lookups 2000] [--scan-lookups 300]
+                                   [--database NAME] [--keep]
+
+Needs Odoo 18 importable and PostgreSQL running (see README); the database is
+created with the addon installed (no demo data) and dropped afterwards unless
+--keep is given. A kept database is reused when run again with the same N.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def addons_path():
+    import odoo
+
+    package = os.path.dirname(odoo.__file__)
+    paths = [os.path.join(package, "addons")]
+    checkout = os.path.join(os.path.dirname(package), "addons")
+    if os.path.isdir(os.path.join(checkout, "web")):
+        paths.append(checkout)
+    return ",".join([*paths, ROOT])
+
+
+def czech_number(rng):
+    national = f"{rng.choice([601, 602, 603, 604, 605, 702, 731, 737, 774, 775, 777])}{rng.randrange(10**6):06d}"
+    form = rng.randrange(5)
+    if form == 0:
+        return f"+420 {national[:3]} {national[3:6]} {national[6:]}"
+    if form == 1:
+        return f"00420{national}"
+    if form == 2:
+        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
+    if form == 3:
+        return f"({national[:3]}) {national[3:]}"
+    return national
+
+
+def german_number(rng):
+    return f"030 {rng.randrange(10**7):07d}"
+
+
+def as_pbx_sends(e164, rng):
+    """The same number the way a PBX reports it."""
+    digits = e164[1:]
+    form = rng.randrange(4)
+    if form == 0:
+        return e164
+    if form == 1:
+        return "00" + digits
+    if form == 2:
+        return digits
+    return digits[3:] if digits.startswith("420") else e164
+
+
+def fill(env, count, rng):
+    cz, de = env.ref("base.cz"), env.ref("base.de")
+    env.company.country_id = cz
+    Partner = env["res.partner"].with_context(tracking_disable=True, mail_create_nolog=True)
+    batch = 2000
+    started = time.perf_counter()
+    for start in range(0, count, batch):
+        vals = []
+        for index in range(start, min(start + batch, count)):
+            german = rng.random() < 0.1
+            vals.append({
+                "name": f"Bench Partner {index}",
+                "country_id": (de if german else cz).id,
+                "phone": german_number(rng) if german else czech_number(rng),
+                "mobile": czech_number(rng) if rng.random() < 0.5 else False,
+            })
+        Partner.create(vals)
+        env.cr.commit()
+        env.invalidate_all()
+        sys.stdout.write(f"\r  filled {min(start + batch, count):,} partners")
+        sys.stdout.flush()
+    print(f"\r  filled {count:,} partners in {time.perf_counter() - started:.0f} s")
+    env.cr.execute("ANALYZE res_partner")
+    env.cr.execute("ANALYZE k2_cc_partner_number")
+
+
+def percentile(samples, share):
+    ordered = sorted(samples)
+    return ordered[min(int(len(ordered) * share), len(ordered) - 1)]
+
+
+def measure(label, lookups, fn):
+    durations = []
+    found = 0
+    for number in lookups:
+        started = time.perf_counter()
+        found += bool(fn(number))
+        durations.append((time.perf_counter() - started) * 1000)
+    p50, p99 = statistics.median(durations), percentile(durations, 0.99)
+    print(f"  {label:<44} p50 {p50:8.3f} ms   p99 {p99:8.3f} ms   found {found}/{len(lookups)}")
+    return p50, p99
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partners", type=int, default=100_000)
+    parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--scan-lookups", type=int, default=300, help="lookups for the (slow) ILIKE scan")
+    parser.add_argument("--database", default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the database for another run")
+    args = parser.parse_args()
+    database = args.database or f"k2cc_bench_lookup_{args.partners}"
+
+    import odoo
+    from odoo.tools import config
+
+    exists = subprocess.run(["psql", "-d", database, "-tAc", "select 1"], capture_output=True).returncode == 0
+    if not exists:
+        print(f"Creating database {database} with k2_contact_center (no demo data)")
+        subprocess.run(
+            [sys.executable, "-m", "odoo", "-d", database, f"--addons-path={addons_path()}",
+             "-i", "k2_contact_center", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+            check=True,
+        )
+    config.parse_config(["-d", database, f"--addons-path={addons_path()}", "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(database)
+    rng = random.Random(7)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        have = env["res.partner"].search_count([("name", "=like", "Bench Partner %")])
+        if have < args.partners:
+            fill(env, args.partners - have, rng)
+        numbers = env["k2.cc.partner.number"].search_read(
+            [("is_valid", "=", True)], ["number_e164"], limit=args.lookups * 20
+        )
+        lookups = [as_pbx_sends(row["number_e164"], rng) for row in rng.sample(numbers, args.lookups)]
+        total = env["k2.cc.partner.number"].search_count([])
+        print(f"Database {database}: {have if have >= args.partners else args.partners:,} bench partners, "
+              f"{total:,} contact-center numbers; {len(lookups):,} lookups of numbers as PBXs send them")
+        Partner = env["res.partner"]
+
+        def ilike_last8(number):
+            last8 = "".join(ch for ch in number if ch.isdigit())[-8:]
+            return Partner.search(["|", ("phone", "ilike", f"%{last8}"), ("mobile", "ilike", f"%{last8}")])
+
+        for number in lookups[:50]:  # warm caches of both paths alike
+            Partner.cc_find_by_number(number)
+            ilike_last8(number)
+        env.invalidate_all()
+        _p50, indexed_p99 = measure("cc_find_by_number (E.164 index)", lookups, Partner.cc_find_by_number)
+        env.invalidate_all()
+        _p50, scan_p99 = measure("ILIKE '%<last 8 digits>' on phone/mobile", lookups[:args.scan_lookups],
+                                 ilike_last8)
+        print(f"  p99 ratio ILIKE / index: {scan_p99 / indexed_p99:.1f}x")
+    if not args.keep:
+        registry.delete(database)
+        odoo.sql_db.close_db(database)
+        subprocess.run(["dropdb", "--if-exists", database], check=False)
+
+
+if __name__ == "__main__":
+    main()

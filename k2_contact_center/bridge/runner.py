@@ -1,0 +1,241 @@
+"""The bridge: the long-lived links between PBXs and one Odoo database.
+
+``PbxLink`` holds one PBX: its AMI connection (``services.ami_connector``),
+its call tracker, and the sink that writes to the database as the technical
+recorder user. A PostgreSQL advisory lock, held on a connection of its own for
+as long as the link lives, makes sure no other process or server links the
+same PBX: when that process dies, its connection closes and the lock is free.
+
+``BridgeManager`` keeps a ``PbxLink`` per active PBX of a database, starting,
+restarting and stopping them as PBXs are configured, and writes their
+heartbeat. It runs in a thread of the Odoo server (``server_wide_modules``) or
+in the ``k2cc-bridge`` command.
+"""
+
+import asyncio
+import logging
+import threading
+from datetime import UTC, datetime
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+
+from ..services.ami_connector import ConnectorThread
+from ..services.call_sink import CallSink
+from ..services.call_tracker import CallTracker
+
+_logger = logging.getLogger(__name__)
+
+# First key of the advisory locks of this addon ("K2"); the second is the PBX id.
+LOCK_NAMESPACE = 0x4B32
+CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True,
+           "mail_notrack": True}
+
+
+def _now():
+    return datetime.now(UTC)
+
+
+class PbxLink:
+    """One PBX, linked to one database."""
+
+    def __init__(self, db_name, pbx_id, *, ping_interval=20.0, action_timeout=None):
+        self.db_name = db_name
+        self.pbx_id = pbx_id
+        self.ping_interval = ping_interval
+        self.action_timeout = action_timeout
+        self.signature = None
+        self.name = f"PBX {pbx_id}"
+        self.tracker = None
+        self.sink = None
+        self.connector = None
+        self._lock_cursor = None
+        self._was_connected = False
+
+    # -- lifecycle --
+    def start(self):
+        """Take the PBX's lock and connect. False when another process holds it."""
+        if not self._take_lock():
+            return False
+        registry = Registry(self.db_name)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            pbx = env["k2.cc.pbx"].browse(self.pbx_id)
+            self.name = pbx.display_name
+            self.signature = pbx_signature(pbx)
+            config = {
+                "host": pbx.host or "127.0.0.1",
+                "port": pbx.port or 5038,
+                "username": pbx.username or "",
+                "secret": pbx.password or "",
+                "timeout": pbx.timeout or 10,
+            }
+            self.tracker = CallTracker(pbx._cc_number_plan(), endpoints=pbx._cc_endpoints())
+        self.sink = CallSink(self._write, name=self.name).start()
+        self.connector = ConnectorThread(
+            config["host"], config["port"], config["username"], config["secret"],
+            on_event=self._on_event,
+            on_state=self._on_state,
+            ping_interval=self.ping_interval,
+            action_timeout=self.action_timeout or config["timeout"],
+            name=f"k2cc-{self.name}",
+        )
+        self.connector.start()
+        _logger.info("%s: linking to %s:%s", self.name, config["host"], config["port"])
+        return True
+
+    def stop(self, timeout=10.0):
+        if self.connector:
+            self.connector.stop(timeout)
+        if self.sink:
+            self.sink.put(("state", {"state": "disconnected", "detail": None}))
+            self.sink.stop(timeout)
+        self._release_lock()
+        _logger.info("%s: link stopped", self.name)
+
+    def is_alive(self):
+        return bool(self.connector and self.connector.alive)
+
+    # -- connector callbacks (on the connector's thread) --
+    def _on_event(self, event):
+        received = _now()
+        for item in self.tracker.feed(event, received_at=received):
+            self.sink.put((item.kind, item.data))
+        self.last_event_at = received
+
+    def _on_state(self, state, detail=None):
+        if state not in ("connected", "disconnected", "error"):
+            return
+        self.sink.put(("state", {"state": state, "detail": detail}))
+        if state == "connected":
+            if self._was_connected:
+                # Called on the connector's loop: the resync runs there too, beside the events.
+                asyncio.ensure_future(self._resync(), loop=self.connector.loop)
+            self._was_connected = True
+
+    async def _resync(self):
+        """After a reconnect: calls the tracker still holds open but the PBX no
+        longer knows ended while the link was down."""
+        try:
+            channels = await self.connector.connector.core_show_channels()
+        except Exception as error:  # noqa: BLE001 - a failed resync is retried at the next reconnect
+            _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
+            return
+        alive = {channel.get("Linkedid") for channel in channels} | {channel.get("Uniqueid") for channel in channels}
+        gone = [call["call_id"] for call in self.tracker.open_calls() if call["call_id"] not in alive]
+        for record in self.tracker.close_calls(gone, at=_now()):
+            self.sink.put(("record", record))
+        if gone:
+            _logger.info("%s: resync closed %d call(s) that ended while the link was down", self.name, len(gone))
+
+    # -- database side (on the sink's thread) --
+    def _write(self, batch):
+        registry = Registry(self.db_name)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            recorder = env.ref("k2_contact_center.user_k2_cc_recorder")
+            pbx = env["k2.cc.pbx"].browse(self.pbx_id)
+            env = env(user=recorder.id, context=dict(CONTEXT, allowed_company_ids=pbx.company_id.ids))
+            pbx = pbx.with_env(env)
+            calls = []
+            for kind, data in batch:
+                if kind == "state":
+                    if calls:
+                        env["k2.cc.call"]._cc_ingest(pbx, calls)
+                        calls = []
+                    pbx._cc_set_link_state(data["state"], data.get("detail"))
+                else:
+                    calls.append((kind, data))
+            if calls:
+                env["k2.cc.call"]._cc_ingest(pbx, calls)
+                pbx.link_last_event = odoo.fields.Datetime.now()
+
+    # -- the lock --
+    def _take_lock(self):
+        cursor = odoo.sql_db.db_connect(self.db_name).cursor()
+        cursor._cnx.autocommit = True
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, self.pbx_id))
+        if cursor.fetchone()[0]:
+            self._lock_cursor = cursor
+            return True
+        cursor.close()
+        return False
+
+    def _release_lock(self):
+        if self._lock_cursor is not None:
+            try:
+                self._lock_cursor.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, self.pbx_id))
+            finally:
+                self._lock_cursor.close()
+                self._lock_cursor = None
+
+
+def pbx_signature(pbx):
+    """What, when changed, needs a new link."""
+    return (pbx.host, pbx.port, pbx.username, pbx.sudo().password, pbx.connector, pbx.country_id.id,
+            pbx.extension_patterns, pbx.extension_prefix, pbx.trunk_names, pbx.outside_prefix,
+            tuple(pbx.line_ids.mapped(lambda line: (line.extension, line.endpoint))))
+
+
+class BridgeManager:
+    """Keeps a link per active AMI PBX of one database."""
+
+    def __init__(self, db_name, *, interval=30.0, pbx_codes=None):
+        self.db_name = db_name
+        self.interval = interval
+        self.pbx_codes = pbx_codes
+        self.links = {}
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self.run, name=f"k2cc-bridge-{self.db_name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def is_alive(self):
+        return bool(self._thread and self._thread.is_alive())
+
+    def run(self):
+        _logger.info("Contact-center bridge of database %s started", self.db_name)
+        while not self._stop.is_set():
+            try:
+                self.reconcile()
+            except Exception:
+                _logger.exception("Contact-center bridge of %s: reconciling the PBX links failed", self.db_name)
+            self._stop.wait(self.interval)
+        for link in list(self.links.values()):
+            link.stop()
+        self.links.clear()
+        _logger.info("Contact-center bridge of database %s stopped", self.db_name)
+
+    def stop(self, timeout=15.0):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def reconcile(self):
+        """Start links of new PBXs, restart changed or dead ones, stop removed ones; heartbeat."""
+        with Registry(self.db_name).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            domain = [("connector", "=", "ami"), ("host", "!=", False)]
+            if self.pbx_codes:
+                domain.append(("code", "in", list(self.pbx_codes)))
+            pbxs = env["k2.cc.pbx"].search(domain)
+            wanted = {pbx.id: pbx_signature(pbx) for pbx in pbxs}
+        for pbx_id, link in list(self.links.items()):
+            if wanted.get(pbx_id) != link.signature or not link.is_alive():
+                link.stop()
+                del self.links[pbx_id]
+        for pbx_id in wanted:
+            if pbx_id not in self.links:
+                link = PbxLink(self.db_name, pbx_id)
+                if link.start():
+                    self.links[pbx_id] = link
+                else:
+                    _logger.info("PBX %s of %s is linked by another process", pbx_id, self.db_name)
+        if self.links:
+            with Registry(self.db_name).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["k2.cc.pbx"].browse(list(self.links)).write({"bridge_heartbeat": odoo.fields.Datetime.now()})

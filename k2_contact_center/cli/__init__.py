@@ -1,0 +1,1 @@
+from . import k2cc_bridge

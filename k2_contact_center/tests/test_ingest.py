@@ -1,0 +1,112 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import K2CcCase
+
+START = "2026-03-02T08:00:00+00:00"
+
+
+def live(call_id, state, **data):
+    return ("live", {"call_id": call_id, "start": START, "state": state, "direction": "inbound",
+                     "caller": "+420603555777", "caller_name": None, "callee": "201", "ringing": [],
+                     "answered_by": None, **data})
+
+
+def record(call_id, **data):
+    return ("record", {"call_id": call_id, "direction": "inbound", "disposition": "answered",
+                       "caller": "+420603555777", "caller_name": None, "callee": "201", "answered_by": "201",
+                       "rang": ["201"], "transfers": [], "start": START, "answer": "2026-03-02T08:00:12+00:00",
+                       "end": "2026-03-02T08:04:19+00:00", "ring_seconds": 12.4, "talk_seconds": 247.0, **data})
+
+
+@tagged("post_install", "-at_install")
+class TestIngest(K2CcCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls._partner("Antonín Dvořák", country_id=cls.cz.id, mobile="603 555 777")
+        cls.recorder = cls.env.ref("k2_contact_center.user_k2_cc_recorder")
+        cls.Call = cls.env["k2.cc.call"].with_user(cls.recorder).with_context(tracking_disable=True)
+        cls.pbx_as_recorder = cls.pbx.with_user(cls.recorder)
+
+    def ingest(self, *items):
+        return self.Call._cc_ingest(self.pbx_as_recorder, list(items))
+
+    def calls(self, call_id):
+        return self.env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_call_id", "=", call_id)])
+
+    def test_call_followed_from_ringing_to_end(self):
+        self.ingest(live("c1", "ringing", ringing=["201", "202"], caller_name="Antonín Dvořák"))
+        call = self.calls("c1")
+        self.assertEqual((call.state, call.partner_id, call.match_kind), ("ringing", self.customer, "mobile"))
+        self.assertEqual(call.rang_line_ids, self.line | self.line2)
+        self.assertEqual(call.caller_name, "Antonín Dvořák")
+        self.ingest(live("c1", "talking", answered_by="202"))
+        self.assertEqual((call.state, call.line_id, call.user_id), ("talking", self.line2, self.agent2))
+        self.ingest(record("c1", answered_by="202", rang=["201", "202"]))
+        self.assertEqual(len(self.calls("c1")), 1)
+        self.assertEqual((call.state, call.call_type, call.disposition), ("done", "received", "answered"))
+        self.assertEqual((call.ring_duration, call.talk_duration), (12, 247))
+        self.assertEqual(call.end, fields.Datetime.to_datetime("2026-03-02 08:04:19"))
+        self.assertEqual(call.commercial_partner_id, self.customer)
+
+    def test_same_call_twice_is_written_once(self):
+        self.ingest(record("c2"))
+        self.ingest(record("c2"), live("c2", "talking"), record("c2", disposition="busy"))
+        call = self.calls("c2")
+        self.assertEqual(len(call), 1)
+        self.assertEqual((call.state, call.disposition), ("done", "answered"))
+
+    def test_outbound_through_outside_line_prefix(self):
+        self.ingest(record("c3", direction="outbound", caller="201", callee="0603555777", answered_by="0603555777",
+                           rang=["0603555777"]))
+        call = self.calls("c3")
+        self.assertEqual((call.call_type, call.line_id, call.user_id), ("outgoing", self.line, self.agent))
+        self.assertEqual(call.partner_id, self.customer)
+
+    def test_queue_nobody_answered_is_one_missed_call_seen_by_every_agent_it_rang(self):
+        self.ingest(record("c4", disposition="cancelled", answered_by=None, rang=["201", "202"], answer=None,
+                           talk_seconds=0.0))
+        call = self.calls("c4")
+        self.assertEqual((call.call_type, call.rang_line_ids), ("missed", self.line | self.line2))
+        for agent in (self.agent, self.agent2):
+            self.assertEqual(self.env["k2.cc.call"].with_user(agent).search([("pbx_call_id", "=", "c4")]), call)
+
+    def test_device_names_map_to_lines(self):
+        self.line.endpoint = "PJSIP/alice-desk"
+        self.ingest(record("c5", answered_by="PJSIP/alice-desk", rang=["alice-desk"]))
+        self.assertEqual(self.calls("c5").line_id, self.line)
+
+    def test_line_without_logging_records_only_while_user_connected(self):
+        self.line.log_calls = False
+        self.ingest(record("c6", rang=["201"]))
+        self.assertFalse(self.calls("c6"))
+        self.agent.cc_presence_wanted = True
+        self.ingest(record("c7", rang=["201"]))
+        self.assertTrue(self.calls("c7"))
+
+    def test_unknown_caller_and_withheld_number(self):
+        self.ingest(record("c8", caller="+420777000999"), record("c9", caller="anonymous"))
+        self.assertFalse(self.calls("c8").partner_id)
+        self.assertEqual(self.calls("c9").caller_number, "anonymous")
+
+    def test_watchdog_closes_calls_whose_end_was_lost(self):
+        self.ingest(live("c10", "talking", answered_by="201"), live("c11", "ringing", ringing=["202"]))
+        self.pbx.open_call_timeout = 30
+        self.env.flush_all()
+        old = fields.Datetime.now() - timedelta(hours=1)
+        self.env.cr.execute("UPDATE k2_cc_call SET write_date = %s WHERE pbx_call_id IN ('c10', 'c11')", [old])
+        self.env.invalidate_all()
+        self.env["k2.cc.pbx"]._cc_watchdog()
+        talked, rang = self.calls("c10"), self.calls("c11")
+        self.assertEqual((talked.state, talked.disposition), ("done", "answered"))
+        self.assertEqual((rang.state, rang.call_type), ("done", "missed"))
+
+    def test_watchdog_marks_silent_bridge(self):
+        self.pbx.sudo().write({"link_state": "connected",
+                               "bridge_heartbeat": fields.Datetime.now() - timedelta(minutes=10)})
+        self.env["k2.cc.pbx"]._cc_watchdog()
+        self.assertEqual(self.pbx.link_state, "error")
+        self.assertIn("stopped answering", self.pbx.link_error)

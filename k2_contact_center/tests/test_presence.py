@@ -1,0 +1,42 @@
+from odoo.tests import tagged
+
+from .common import K2CcCase
+
+
+@tagged("post_install", "-at_install")
+class TestPresence(K2CcCase):
+    def bus_messages(self, user, kind):
+        self.env.cr.precommit.run()
+        channel = f'["{self.env.cr.dbname}","res.partner",{user.partner_id.id}]'
+        notifications = self.env["bus.bus"].sudo().search([("channel", "=", channel)])
+        return [n for n in notifications if f'"type": "{kind}"' in n.message or f'"type":"{kind}"' in n.message]
+
+    def test_green_white_orange(self):
+        agent = self.agent.with_user(self.agent)
+        self.assertEqual(agent.cc_get_presence()["state"], "off")
+        self.pbx.sudo().link_state = "connected"
+        self.assertEqual(agent.cc_connect()["state"], "connected")
+        self.pbx.sudo()._cc_set_link_state("error", "Authentication failed")
+        self.env.invalidate_all()
+        presence = agent.cc_get_presence()
+        self.assertEqual(presence["state"], "failing")
+        self.assertIn("Authentication failed", presence["reason"])
+        self.assertEqual(agent.cc_disconnect()["state"], "off")
+
+    def test_link_change_notifies_connected_users_only(self):
+        self.agent.cc_presence_wanted = True
+        self.env["bus.bus"].sudo().search([]).unlink()
+        self.pbx.sudo()._cc_set_link_state("error", "PBX closed the connection")
+        self.assertTrue(self.bus_messages(self.agent, "k2_cc_presence"))
+        self.assertFalse(self.bus_messages(self.agent2, "k2_cc_presence"))
+
+    def test_user_without_line_wanting_presence_is_orange(self):
+        loner = self.manager.with_user(self.manager)
+        self.assertEqual(loner.cc_connect()["state"], "failing")
+
+    def test_autoconnect_at_login(self):
+        self.line.autoconnect = True
+        self.env["res.users"].with_user(self.agent)._update_last_login()
+        self.assertTrue(self.agent.cc_presence_wanted)
+        self.env["res.users"].with_user(self.agent2)._update_last_login()
+        self.assertFalse(self.agent2.cc_presence_wanted)

@@ -1,0 +1,254 @@
+"""The AMI connector against the simulator over real TCP: login, events,
+faults of the link (refused login, drops, half-open, garbled input), actions."""
+
+import asyncio
+import threading
+import time
+import warnings
+
+import pytest
+
+from k2_contact_center.services.ami_connector import (
+    CONNECTED,
+    DISCONNECTED,
+    ERROR,
+    AmiActionError,
+    AmiConnector,
+    AmiLinkLost,
+    ConnectorThread,
+)
+from k2_contact_center.services.simulator import AmiSimulator, SimulatorThread
+
+FAST = {"ping_interval": 0.1, "ping_timeout": 0.2, "login_timeout": 0.3, "connect_timeout": 1.0,
+        "backoff_initial": 0.01, "backoff_max": 0.05, "action_timeout": 2.0}
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 20))
+
+
+async def until(predicate, timeout=5.0):
+    async def wait():
+        while not predicate():
+            await asyncio.sleep(0.005)
+    await asyncio.wait_for(wait(), timeout)
+
+
+class Rig:
+    """A simulator and a connector recording what it saw."""
+
+    def __init__(self, sim_options=None, **options):
+        self.sim = AmiSimulator(**{"extensions": ["201", "202", "203"], **(sim_options or {})})
+        self.options = {**FAST, **options}
+        self.events = []
+        self.states = []
+        self.connector = None
+
+    async def __aenter__(self):
+        await self.sim.start()
+        self.connector = AmiConnector("127.0.0.1", self.sim.port, "admin", self.options.pop("secret", "secret"),
+                                      on_event=self.events.append,
+                                      on_state=lambda s, d: self.states.append((s, d)), **self.options)
+        await self.connector.start()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.connector.stop()
+        await self.sim.stop()
+
+    def names(self):
+        return [e.get("Event") for e in self.events]
+
+
+def test_connects_and_receives_events_with_diacritics_and_header_order():
+    async def main():
+        async with Rig() as rig:
+            await rig.connector.wait_connected(5)
+            played = rig.sim.play_call("inbound_answered", caller="+420601123456", caller_name="Antonín Dvořák")
+            await played.done
+            await until(lambda: rig.names().count("Hangup") >= 2)
+            first = next(e for e in rig.events if e["Event"] == "Newchannel")
+            assert first["CallerIDName"] == "Antonín Dvořák"
+            assert list(first)[:3] == ["Event", "Privilege", "Timestamp"]
+            assert rig.connector.last_event_at is not None
+            assert rig.states[:2] == [("connecting", f"127.0.0.1:{rig.sim.port}"),
+                                      ("connected", "Asterisk Call Manager/7.0.3")]
+    run(main())
+
+
+def test_refused_login_is_error_with_capped_growing_backoff():
+    async def main():
+        async with Rig(secret="wrong") as rig:
+            await until(lambda: len(rig.connector.retry_delays) >= 5)
+            connector = rig.connector
+            assert connector.state in (ERROR, "connecting")
+            assert (ERROR, "Authentication failed") in rig.states
+            assert connector.last_error == "Authentication failed"
+            assert CONNECTED not in [s for s, _ in rig.states]
+            delays = connector.retry_delays[:5]
+            assert delays[0] < delays[1] < delays[2]  # grows (factor 2 beats 20% jitter)
+            assert all(d <= FAST["backoff_max"] for d in delays)  # capped
+            assert delays[3] >= FAST["backoff_max"] * (1 - connector.backoff_jitter)
+            logins = [a for a in rig.sim.actions_seen if a.get("Action") == "Login"]
+            assert len(logins) >= 5
+    run(main())
+
+
+def test_backoff_formula():
+    connector = AmiConnector(backoff_initial=1.0, backoff_max=30.0, backoff_jitter=0.0)
+    assert [connector.backoff_delay(n) for n in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    connector.backoff_jitter = 0.5
+    values = [connector.backoff_delay(3) for _ in range(200)]
+    assert all(4.0 <= v <= 8.0 for v in values) and len(set(values)) > 1
+    assert connector.backoff_delay(1000) <= 30.0
+
+
+def test_drop_connections_then_reconnects_and_events_flow_again():
+    async def main():
+        async with Rig() as rig:
+            await rig.connector.wait_connected(5)
+            rig.sim.drop_connections()
+            await until(lambda: rig.connector.connections >= 2 and rig.connector.connected)
+            states = [s for s, _ in rig.states]
+            assert states.index(DISCONNECTED) < len(states) - 1 - states[::-1].index(CONNECTED)
+            count = len(rig.events)
+            await rig.sim.play_call("internal").done
+            await until(lambda: rig.names()[count:].count("Hangup") >= 2)
+    run(main())
+
+
+def test_in_flight_action_fails_when_the_link_drops():
+    async def main():
+        async with Rig(ping_interval=30.0) as rig:
+            await rig.connector.wait_connected(5)
+            rig.sim.stop_answering_pings(True)  # the action will get no answer...
+            pending = asyncio.get_running_loop().create_task(
+                rig.connector.send_action({"Action": "Ping"}, timeout=15.0))
+            await until(lambda: any(a.get("Action") == "Ping" for a in rig.sim.actions_seen))
+            rig.sim.drop_connections()  # ...until the link drops
+            with pytest.raises(AmiLinkLost):
+                await asyncio.wait_for(pending, 5.0)  # long before its own 15 s timeout
+            assert not [a for a in rig.connector._protocol.responses.values() if not a.future.done()]
+            rig.sim.stop_answering_pings(False)
+    run(main())
+
+
+def test_half_open_link_is_detected_and_reconnected():
+    async def main():
+        async with Rig() as rig:
+            await rig.connector.wait_connected(5)
+            rig.sim.stop_answering_pings(True)
+            await until(lambda: any(s == DISCONNECTED and "half-open" in d for s, d in rig.states))
+            rig.sim.stop_answering_pings(False)
+            await until(lambda: rig.connector.connections >= 2 and rig.connector.connected)
+            assert "half-open" in rig.connector.last_error
+            assert (await rig.connector.ping())["Ping"] == "Pong"
+    run(main())
+
+
+def test_garbled_frames_and_merged_events_are_survived():
+    async def main():
+        async with Rig(ping_interval=30.0) as rig:
+            await rig.connector.wait_connected(5)
+            rig.sim.inject(b"this is no header line\r\n\xff\xfe\xfa: \xc3\r\n\r\n")
+            rig.sim.inject("Event: UserEvent\r\nUserEvent: first\r\nEvent: UserEvent\r\nUserEvent: Šťastná\r\n\r\n")
+            await rig.sim.play_call("outbound_answered").done
+            await until(lambda: rig.names().count("Hangup") >= 2)
+            users = [e["UserEvent"] for e in rig.events if e.get("Event") == "UserEvent"]
+            assert users == ["first", "Šťastná"]
+            errors = rig.connector.frame_errors
+            assert errors.get("merged_events") == 1 and errors.get("lines_without_colon") == 1
+            assert errors.get("decode_errors") == 1
+            assert rig.connector.connections == 1 and rig.connector.connected  # never dropped
+    run(main())
+
+
+def test_originate_success_and_failure_with_reason():
+    async def main():
+        async with Rig(sim_options={"failing": {"203": 5}}) as rig:
+            await rig.connector.wait_connected(5)
+            result = await rig.connector.originate("PJSIP/201", "601123456", "from-internal", caller_id="K2 <201>",
+                                                   variables={"K2_CALL": "42"}, timeout=5)
+            assert result["Response"] == "Success" and result["Channel"].startswith("PJSIP/201-")
+            assert "OriginateResponse" in rig.names()  # the tracker gets it too
+            with pytest.raises(AmiActionError, match="busy") as failure:
+                await rig.connector.originate("PJSIP/203", "202", "from-internal", timeout=5)
+            assert failure.value.reason == "5"
+            with pytest.raises(AmiActionError, match="no such channel"):
+                await rig.connector.originate("PJSIP/999", "202", "from-internal", timeout=5)
+            sent = [a for a in rig.sim.actions_seen if a.get("Action") == "Originate"][0]
+            assert sent["Variable"] == "K2_CALL=42" and sent["CallerID"] == "K2 <201>"
+            unknown = await rig.connector.send_action({"Action": "Bogus"})
+            assert unknown["Response"] == "Error" and unknown["Message"] == "Invalid/unknown command"
+    run(main())
+
+
+def test_core_show_channels_returns_the_live_channels():
+    async def main():
+        async with Rig() as rig:
+            await rig.connector.wait_connected(5)
+            assert await rig.connector.core_show_channels() == []
+            played = rig.sim.play_call("internal", hold=True, caller="201", callee="202")
+            await until(lambda: len(rig.sim.live_channels()) == 2)
+            channels = await rig.connector.core_show_channels()
+            assert sorted(c["Channel"].split("-")[0] for c in channels) == ["PJSIP/201", "PJSIP/202"]
+            assert {c["Linkedid"] for c in channels} == {played.expected[0]["call_id"]}
+            played.release()
+            await played.done
+    run(main())
+
+
+def test_clean_shutdown_sends_logoff():
+    async def main():
+        async with Rig() as rig:
+            await rig.connector.wait_connected(5)
+        assert rig.sim.logoffs == 1
+        assert rig.states[-1] == (DISCONNECTED, "stopped")
+        assert rig.connector._task is None
+    run(main())
+
+
+def test_connector_thread_from_sync_code():
+    runner = SimulatorThread(extensions=["201", "202"])
+    port = runner.start()
+    events, threads = [], set()
+
+    def on_event(event):
+        events.append(event)
+        threads.add(threading.current_thread().name)
+
+    connector = ConnectorThread("127.0.0.1", port, "admin", "secret", on_event=on_event, **FAST)
+    try:
+        connector.start()
+        connector.wait_connected(5)
+        assert connector.state == CONNECTED
+        assert connector.call({"Action": "Ping"}, timeout=5)["Ping"] == "Pong"
+        result = connector.originate("PJSIP/201", "202", "from-internal", timeout=5)
+        assert result["Response"] == "Success"
+        with pytest.raises(AmiActionError):
+            connector.originate("PJSIP/299", "202", "from-internal", timeout=5)
+        assert connector.core_show_channels() is not None
+        deadline = time.monotonic() + 5
+        while "Hangup" not in [e["Event"] for e in events] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert threads == {"ami-connector"}
+    finally:
+        connector.stop(5)
+        logoffs = runner.run(lambda sim: sim.logoffs)
+        runner.stop()
+    assert not connector.alive
+    assert logoffs == 1
+    with pytest.raises(AmiLinkLost):
+        connector.call({"Action": "Ping"})
+
+
+@pytest.mark.filterwarnings("error")
+def test_construction_outside_a_loop_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        connector = AmiConnector("127.0.0.1", 1, "u", "s")
+        thread = ConnectorThread("127.0.0.1", 1, "u", "s", connect_timeout=0.2, backoff_initial=0.01)
+        assert connector.state == DISCONNECTED and thread.state == DISCONNECTED
+        thread.start()
+        thread.stop(5)
+        assert not thread.alive
