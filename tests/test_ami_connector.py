@@ -15,7 +15,9 @@ from k2_contact_center.services.ami_connector import (
     AmiActionError,
     AmiConnector,
     AmiLinkLost,
+    AmiLoginError,
     ConnectorThread,
+    run_once,
 )
 from k2_contact_center.services.simulator import AmiSimulator, SimulatorThread
 
@@ -252,3 +254,21 @@ def test_construction_outside_a_loop_does_not_warn():
         thread.start()
         thread.stop(5)
         assert not thread.alive
+
+
+def test_run_once_from_sync_code_pings_and_reports_refusals():
+    sim = SimulatorThread(username="odoo", secret="s3cret")
+    port = sim.start()
+    try:
+        pong = run_once("127.0.0.1", port, "odoo", "s3cret", lambda connector: connector.ping(), timeout=5)
+        assert pong["Response"] == "Success"
+        with pytest.raises(AmiLoginError, match="Authentication failed"):
+            run_once("127.0.0.1", port, "odoo", "wrong", lambda connector: connector.ping(), timeout=5)
+        queued = run_once("127.0.0.1", port, "odoo", "s3cret", lambda connector: connector.send_action(
+            {"Action": "Originate", "Channel": "PJSIP/201", "Exten": "202", "Context": "from-internal",
+             "Priority": "1", "Async": "true"}, first_response=True), timeout=5)
+        assert queued["Response"] == "Success"
+    finally:
+        sim.stop()
+    with pytest.raises(AmiLinkLost):
+        run_once("127.0.0.1", port, "odoo", "s3cret", lambda connector: connector.ping(), timeout=2)

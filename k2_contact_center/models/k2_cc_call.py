@@ -3,7 +3,9 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
+from ..services.ami_connector import AmiError
 from .k2_cc_partner_number import NUMBER_KINDS
 
 _logger = logging.getLogger(__name__)
@@ -189,6 +191,48 @@ class K2CcCall(models.Model):
             })
         return self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
 
+    # -- click-to-call ------------------------------------------------------
+
+    @api.model
+    def cc_dial(self, number, partner_id=False):
+        """Call ``number`` from the current user's phone: the PBX rings the
+        user's line, then dials the number (outside-line prefix and national
+        or international form from the PBX's number plan)."""
+        user = self.env.user
+        line = user.sudo().cc_line_ids.filtered("active")[:1]
+        if not line:
+            raise UserError(self.env._("You have no contact-center line: ask your administrator for one."))
+        pbx = line.pbx_id
+        if pbx.link_state != "connected":
+            raise UserError(self.env._("The PBX %(pbx)s cannot be reached now (%(why)s); try again later.",
+                                       pbx=pbx.name, why=pbx.link_error or pbx.link_state))
+        dial = pbx._cc_number_plan().dial_string(number or "")
+        if not dial:
+            raise UserError(self.env._("%(number)s is not a phone number that can be dialled.",
+                                       number=number or self.env._("An empty number")))
+        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
+        label = (partner and partner.name or number).replace('"', "'")
+        action = {
+            "Action": "Originate",
+            "Channel": line.endpoint or f"Local/{line.extension}@{pbx.default_context or 'from-internal'}",
+            "Context": pbx.default_context or "from-internal",
+            "Exten": dial,
+            "Priority": "1",
+            "Async": "true",
+            "CallerID": f'"{label}" <{dial}>',
+            "Timeout": str((pbx.timeout or 30) * 1000),
+            "Variable": [f"K2CC_USER={user.id}"],
+        }
+        try:
+            answer = pbx._cc_ami_session(lambda connector: connector.send_action(action, first_response=True))
+        except (AmiError, OSError) as error:
+            raise UserError(self.env._("The PBX %(pbx)s refused the call: %(why)s", pbx=pbx.name,
+                                       why=error or type(error).__name__)) from error
+        if answer.get("Response") != "Success":
+            raise UserError(self.env._("The PBX %(pbx)s refused the call: %(why)s", pbx=pbx.name,
+                                       why=answer.get("Message") or answer.get("Response")))
+        return {"number": number, "dialled": dial, "extension": line.extension, "pbx": pbx.name}
+
     # -- written by the bridge --------------------------------------------
 
     def _cc_close_lost(self):
@@ -231,7 +275,45 @@ class K2CcCall(models.Model):
             else:
                 call = calls[data["call_id"]] = self.create(vals)
             touched |= call
+            call._cc_notify_agents(lines, kind, data)
         return touched
+
+    def _cc_notify_agents(self, lines, kind, data):
+        """Tell the connected users whose line takes part in the call how it stands
+        (their browser opens or updates the call card)."""
+        self.ensure_one()
+        involved = self.line_id | self.rang_line_ids | lines.lines_of([data.get("caller"), data.get("callee")])
+        users = involved.user_id.filtered("cc_presence_wanted")
+        if not users:
+            return
+        payload = self._cc_card_payload(kind, data)
+        for user in users:
+            user._bus_send("k2_cc_call", payload)
+
+    def _cc_card_payload(self, kind, data):
+        """What a call card shows of this call (sent on the bus, JSON)."""
+        self.ensure_one()
+        if kind == "record":
+            state = "ended" if self.disposition == "answered" else "missed"
+        else:
+            state = data.get("state") or self.state
+        return {
+            "id": self.id,
+            "pbx_call_id": self.pbx_call_id,
+            "state": state,
+            "direction": self.direction,
+            "call_type": self.call_type,
+            "number": self.called_number if self.direction == "outbound" else self.caller_number,
+            "caller_name": self.caller_name or "",
+            "match_kind": self.match_kind or "",
+            "contact": {"id": self.partner_id.id, "name": self.partner_id.name} if self.partner_id else False,
+            "partner": {"id": self.commercial_partner_id.id, "name": self.commercial_partner_id.name}
+            if self.commercial_partner_id else False,
+            "user": {"id": self.user_id.id, "name": self.user_id.name} if self.user_id else False,
+            "ringing": data.get("ringing") or [],
+            "answered_by": self.answered_by or "",
+            "start": fields.Datetime.to_string(self.start),
+        }
 
     @api.model
     def _cc_values_from_pbx(self, pbx, lines, kind, data, call):

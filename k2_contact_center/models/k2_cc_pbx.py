@@ -1,8 +1,10 @@
+import time
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
+from ..services.ami_connector import AmiError, run_once
 from ..services.number_plan import NumberPlan, PatternError, parse_patterns
 
 ADMIN_GROUP = "k2_contact_center.group_k2_cc_admin"
@@ -181,6 +183,26 @@ class K2CcPbx(models.Model):
                 if value and not value.isdigit():
                     raise ValidationError(self.env._("The %(label)s may hold only digits.", label=label))
 
+    def action_test_connection(self):
+        """Log in to the PBX with this configuration and ping it; say how it went."""
+        self.ensure_one()
+        started = time.monotonic()
+        try:
+            self._cc_ami_session(lambda connector: connector.ping())
+        except (AmiError, OSError) as error:
+            return _notification(
+                self.env._("Connection to %(pbx)s failed", pbx=self.name),
+                self.env._("%(host)s:%(port)s answered: %(error)s", host=self.host, port=self.port,
+                           error=error or type(error).__name__),
+                "danger",
+            )
+        return _notification(
+            self.env._("Connected to %(pbx)s", pbx=self.name),
+            self.env._("Logged in as %(user)s; the PBX answered a ping in %(ms)d ms.", user=self.username,
+                       ms=(time.monotonic() - started) * 1000),
+            "success",
+        )
+
     def action_view_lines(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("k2_contact_center.k2_cc_line_action")
@@ -223,6 +245,16 @@ class K2CcPbx(models.Model):
 
         ensure_in_process_bridge(self.env.cr.dbname)
 
+    def _cc_ami_session(self, work):
+        """Run ``work(connector)`` in a short AMI session of its own (not the
+        bridge's link): what a web request needs to act on the PBX."""
+        self.ensure_one()
+        if not self.host:
+            raise UserError(self.env._("The PBX %(pbx)s has no address.", pbx=self.name))
+        pbx = self.sudo()
+        return run_once(pbx.host, pbx.port or 5038, pbx.username or "", pbx.password or "", work,
+                        timeout=pbx.timeout or 10)
+
     def _cc_number_plan(self):
         """The pure-Python view of this PBX's number plan (``services.number_plan``)."""
         self.ensure_one()
@@ -235,3 +267,11 @@ class K2CcPbx(models.Model):
             outside_prefix=self.outside_prefix or "",
             international_prefix=self.international_prefix or "00",
         )
+
+
+def _notification(title, message, kind):
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
+    }

@@ -71,6 +71,28 @@ class ResPartner(models.Model):
             lambda match: (match.partner_id.is_company, KIND_RANK[match.kind], match.partner_id.id)
         )
 
+    def action_cc_dial_phone(self):
+        return self._cc_dial("phone")
+
+    def action_cc_dial_mobile(self):
+        return self._cc_dial("mobile")
+
+    def _cc_dial(self, field):
+        """Dial the phone or mobile as read in the contact's own country."""
+        self.ensure_one()
+        synced = self.cc_number_ids.filtered(lambda number: number.source == field)
+        result = self.env["k2.cc.call"].cc_dial(synced.number_e164 or self[field], self.id)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Calling %(name)s", name=self.display_name),
+                "message": self.env._("Your phone (line %(line)s) rings first, then %(number)s is dialled.",
+                                      line=result["extension"], number=result["dialled"]),
+            },
+        }
+
     @api.model
     def cc_find_by_number(self, number, pbx=None):
         """Active contacts whose number is ``number``, best first (see ``_cc_match_numbers``)."""

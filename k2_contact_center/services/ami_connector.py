@@ -277,14 +277,16 @@ class AmiConnector:
             protocol.fail_pending(AmiLinkLost("AMI connector stopped"))
         self._set_state(DISCONNECTED, "stopped")
 
-    async def send_action(self, action, timeout=None):
+    async def send_action(self, action, timeout=None, first_response=False):
         """Send an action (dict); return its response as a dict, or for list
         actions the list of dicts (response, events..., ``...Complete``).
+        ``first_response``: only the PBX's immediate answer (an async
+        Originate's "queued"), not the events that complete it.
         Raises :class:`AmiLinkLost`, :class:`AmiTimeout`."""
         protocol = self._protocol
         if protocol is None or protocol.closed:
             raise AmiLinkLost("AMI link is not up")
-        return await self._send(protocol, action, timeout)
+        return await self._send(protocol, action, timeout, as_list=False if first_response else None)
 
     async def ping(self, timeout=None):
         return await self.send_action({"Action": "Ping"}, timeout or self.ping_timeout)
@@ -323,13 +325,13 @@ class AmiConnector:
         return [item for item in result if item.get("Event") == "CoreShowChannel"]
 
     # -- internals ------------------------------------------------------------------
-    async def _send(self, protocol, action, timeout):
+    async def _send(self, protocol, action, timeout, as_list=None):
         if timeout is None:
             timeout = self.action_timeout
         action = pk_actions.Action(dict(action))  # created here, inside the loop (defect 4)
         # as_list=None: AMIProtocol.send's default (False) would force every
         # action to single-response and break list actions / async Originate.
-        future = protocol.send(action, as_list=None)
+        future = protocol.send(action, as_list=as_list)
         action_id = action.action_id
         try:
             result = await asyncio.wait_for(asyncio.shield(future), timeout)
@@ -438,6 +440,34 @@ class AmiConnector:
                 return f"no Pong within {self.ping_timeout:g}s (half-open link), closed"
             except AmiLinkLost:
                 continue  # protocol.lost is set, reported above
+
+
+def run_once(host, port, username, secret, work, timeout=10.0):
+    """A short AMI session from synchronous code (a web request): connect, log
+    in, ``await work(connector)``, log off. Raises :class:`AmiLoginError` with
+    the PBX's message when it refuses the login, :class:`AmiLinkLost` when it
+    cannot be reached within ``timeout`` seconds."""
+
+    async def session():
+        connector = AmiConnector(host, port, username, secret, events="off", connect_timeout=timeout,
+                                 login_timeout=timeout, action_timeout=timeout, ping_interval=3600.0,
+                                 backoff_initial=3600.0)
+        await connector.start()
+        try:
+            deadline = time.monotonic() + timeout
+            while connector.state != CONNECTED:
+                if connector.state == ERROR:
+                    raise AmiLoginError(connector.state_detail or "login refused")
+                if connector.state == DISCONNECTED and connector.last_error:
+                    raise AmiLinkLost(connector.last_error)
+                if time.monotonic() > deadline:
+                    raise AmiLinkLost(f"no answer from {host}:{port} within {timeout:g}s")
+                await asyncio.sleep(0.02)
+            return await work(connector)
+        finally:
+            await connector.stop()
+
+    return asyncio.run(session())
 
 
 class ConnectorThread:

@@ -32,6 +32,7 @@ class CallSink:
         self._items = deque()
         self._lock = threading.Condition()
         self._stopping = False
+        self._abandoned = False
         self._thread = None
         self.written = 0
         self.failures = 0
@@ -71,6 +72,7 @@ class CallSink:
         if self._thread:
             self._thread.join(max(deadline - time.monotonic(), 0.1))
         with self._lock:
+            self._abandoned = True
             left = list(self._items)
         if left:
             # Last resort: the items go to the log, from where they can be replayed.
@@ -87,7 +89,7 @@ class CallSink:
         while True:
             with self._lock:
                 self._lock.wait_for(lambda: self._items or self._stopping)
-                if self._stopping and not self._items:
+                if (self._stopping and not self._items) or self._abandoned:
                     return
             self._write_next()
 
@@ -103,6 +105,8 @@ class CallSink:
             except Exception as error:  # noqa: BLE001 - any database fault: keep the batch, retry
                 self.failures += 1
                 self.last_error = f"{type(error).__name__}: {error}"
+                if self._abandoned:
+                    return False
                 _logger.warning("%s: writing %d items failed (%s), retrying in %.1f s",
                                 self.name, len(batch), self.last_error, delay)
                 self._sleep(delay)

@@ -9,3 +9,5 @@ from . import test_ui
 from . import test_ingest
 from . import test_presence
 from . import test_bridge_lock
+from . import test_bridge_e2e
+from . import test_click_to_call

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from odoo import fields
@@ -110,3 +111,36 @@ class TestIngest(K2CcCase):
         self.env["k2.cc.pbx"]._cc_watchdog()
         self.assertEqual(self.pbx.link_state, "error")
         self.assertIn("stopped answering", self.pbx.link_error)
+
+    def bus_payloads(self, user):
+        self.env.cr.precommit.run()
+        channel = f'["{self.env.cr.dbname}","res.partner",{user.partner_id.id}]'
+        messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
+        return [json.loads(message.message)["payload"] for message in messages
+                if json.loads(message.message)["type"] == "k2_cc_call"]
+
+    def test_connected_agents_told_of_ringing_talking_and_end(self):
+        self.env["bus.bus"].sudo().search([]).unlink()
+        (self.agent | self.agent2).cc_presence_wanted = True
+        self.ingest(live("c20", "ringing", ringing=["201", "202"], caller_name="Antonín Dvořák"))
+        self.ingest(live("c20", "talking", answered_by="201"), record("c20", rang=["201", "202"]))
+        states = [payload["state"] for payload in self.bus_payloads(self.agent)]
+        self.assertEqual(states, ["ringing", "talking", "ended"])
+        first = self.bus_payloads(self.agent)[0]
+        self.assertEqual(first["contact"], {"id": self.customer.id, "name": "Antonín Dvořák"})
+        self.assertEqual((first["number"], first["match_kind"], first["caller_name"]),
+                         ("+420603555777", "mobile", "Antonín Dvořák"))
+        self.assertEqual(len(self.bus_payloads(self.agent2)), 3)
+
+    def test_agent_never_receives_another_agents_call(self):
+        self.env["bus.bus"].sudo().search([]).unlink()
+        (self.agent | self.agent2).cc_presence_wanted = True
+        self.ingest(live("c21", "ringing", ringing=["202"], callee="202"))
+        self.assertFalse(self.bus_payloads(self.agent))
+        self.assertEqual(len(self.bus_payloads(self.agent2)), 1)
+
+    def test_disconnected_agent_gets_no_card_but_call_is_logged(self):
+        self.env["bus.bus"].sudo().search([]).unlink()
+        self.ingest(live("c22", "ringing", ringing=["201"]), record("c22"))
+        self.assertFalse(self.bus_payloads(self.agent))
+        self.assertEqual(self.calls("c22").state, "done")

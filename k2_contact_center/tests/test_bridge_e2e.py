@@ -1,0 +1,120 @@
+import time
+
+from odoo import api
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from ..bridge.runner import PbxLink
+from ..services.simulator import SimulatorThread
+
+KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal", "queue",
+         "blind_transfer", "attended_transfer")
+
+
+@tagged("post_install", "-at_install")
+class TestBridgeEndToEnd(TransactionCase):
+    """The simulator speaks AMI over TCP; the bridge links it to this database."""
+
+    def setUp(self):
+        super().setUp()
+        self.sim = SimulatorThread(username="odoo", secret="s3cret", extensions=("201", "202"), seed=3)
+        port = self.sim.start()
+        self.addCleanup(self.sim.stop)
+        self.agent = new_test_user(self.env, "k2e2e", groups="base.group_user")
+        self.pbx = self.env["k2.cc.pbx"].create({
+            "code": "SIM", "name": "Simulator", "host": "127.0.0.1", "port": port,
+            "username": "odoo", "password": "s3cret", "country_id": self.env.ref("base.cz").id,
+            "extension_prefix": "221122", "extension_patterns": "2XX, 6XX", "trunk_names": "k2-trunk",
+        })
+        self.env["k2.cc.line"].create([
+            {"pbx_id": self.pbx.id, "extension": "201", "user_id": self.agent.id},
+            {"pbx_id": self.pbx.id, "extension": "202"},
+        ])
+        self.customer = self.env["res.partner"].create({"name": "Antonín Dvořák", "phone": "+420 601 123 456"})
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.env.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        self.link = PbxLink(self.env.cr.dbname, self.pbx.id, ping_interval=0.5)
+        self.assertTrue(self.link.start())
+        self.addCleanup(self.link.stop)
+
+    def read_db(self, fn):
+        """Read through the registry's test cursor, in turn with the bridge's writes."""
+        with self.registry.cursor() as cr:
+            return fn(api.Environment(cr, self.env.uid, {}))
+
+    def wait_for(self, fn, what, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = self.read_db(fn)
+            if result:
+                return result
+            time.sleep(0.1)
+        self.fail(f"timed out waiting for {what}")
+
+    def link_state(self):
+        return self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_state)
+
+    def finished_calls(self, env):
+        return env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("state", "=", "done")])
+
+    def play(self, kinds):
+        def start(sim):
+            return [sim.play_call(kind) for kind in kinds]
+
+        played = self.sim.run(start)
+        self.sim.run(lambda _sim: __import__("asyncio").gather(*(call.done for call in played)))
+        return [expected for call in played for expected in call.expected]
+
+    def test_calls_through_the_bridge(self):
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        expected = self.play(KINDS)
+        self.wait_for(lambda env: len(self.finished_calls(env)) >= len(expected), "all calls")
+
+        def check(env):
+            calls = {call.pbx_call_id: call for call in self.finished_calls(env)}
+            self.assertEqual(len(calls), len(expected))
+            for want in expected:
+                call = calls[want["call_id"]]
+                self.assertEqual((call.direction, call.disposition), (want["direction"], want["disposition"]),
+                                 want["kind"])
+                self.assertEqual(call.caller_number, want["caller"], want["kind"])
+                if want["caller"] == "+420601123456":
+                    self.assertEqual(call.partner_id.name, "Antonín Dvořák")
+                    self.assertEqual(call.caller_name, want["caller_name"])
+                if want["answered_by"] == "201" and want["direction"] != "outbound":
+                    self.assertEqual(call.user_id, self.agent, want["kind"])
+            return True
+
+        self.read_db(check)
+
+    def test_pbx_hangs_up_then_comes_back_nothing_lost_nothing_doubled(self):
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        first = self.play(["inbound_answered", "outbound_answered"])
+        self.wait_for(lambda env: len(self.finished_calls(env)) == 2, "calls before the fault")
+        self.sim.run(lambda sim: sim.drop_connections())
+        self.wait_for(lambda env: self.link_state() in ("disconnected", "error"), "the link to go down")
+        self.wait_for(lambda env: self.link_state() == "connected", "the link to come back")
+        second = self.play(["inbound_cancelled", "queue"])
+        total = len(first) + len(second)
+        self.wait_for(lambda env: len(self.finished_calls(env)) == total, "calls after the fault")
+        ids = self.read_db(lambda env: self.finished_calls(env).mapped("pbx_call_id"))
+        self.assertEqual(sorted(ids), sorted(want["call_id"] for want in first + second))
+
+    def test_garbled_frames_do_not_stop_the_bridge(self):
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        self.sim.run(lambda sim: sim.inject(b"Event: Newchannel\r\nEvent: Hangup\r\n\xff\xfe garbage\r\n\r\n"))
+        expected = self.play(["inbound_answered"])
+        self.wait_for(lambda env: len(self.finished_calls(env)) == 1, "the call after garbage")
+        self.assertEqual(self.read_db(lambda env: self.finished_calls(env).pbx_call_id), expected[0]["call_id"])
+        self.assertEqual(self.link_state(), "connected")
+
+    def test_refused_login_shows_on_the_pbx(self):
+        self.link.stop()
+        self.env["k2.cc.pbx"].browse(self.pbx.id).password = "wrong"
+        self.env.flush_all()
+        link = PbxLink(self.env.cr.dbname, self.pbx.id)
+        self.assertTrue(link.start())
+        self.addCleanup(link.stop)
+        self.wait_for(lambda env: self.link_state() == "error", "the refused login")
+        error = self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_error)
+        self.assertIn("Authentication failed", error)
