@@ -1,0 +1,288 @@
+"""Ingest speed and memory of the PBX event pipeline (prints figures).
+
+    python3 bench/ingest.py [--calls 5000] [--db-calls 2000] [--latency-seconds 20] [--memory-calls 100000]
+                            [--skip-db]
+
+1. Parsing and tracking alone, on simulator-generated traffic: panoramisk's own
+   parser (the ceiling of a panoramisk-based reader), the addon's AMI framing,
+   the call tracker alone, and framing plus tracker.
+2. The bridge into PostgreSQL: the simulator sends ``--db-calls`` calls over
+   TCP as fast as it can; the bridge (AMI connector, tracker, sink, ORM writes
+   as the recorder user, bus notifications) writes them. Events/s until the
+   last call is in the history.
+3. Ringing -> bus notification latency at 20 calls/s for ``--latency-seconds``:
+   from the moment the simulator sends a call's first DialBegin to the moment
+   the bus notification of that call ringing is committed (PostgreSQL NOTIFY
+   received), p50/p95.
+4. Memory: the tracker after ``--memory-calls`` calls (it must forget finished
+   calls) and the bench process (the bridge) after the database runs.
+
+Parts 2-3 need Odoo 18 importable and PostgreSQL running (see README); they
+create a database of their own and drop it afterwards.
+"""
+
+import argparse
+import gc
+import json
+import os
+import resource
+import select
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from panoramisk.message import Message  # noqa: E402
+
+from k2_contact_center.services.ami_frames import AmiFrameParser  # noqa: E402
+from k2_contact_center.services.call_tracker import CallTracker  # noqa: E402
+from k2_contact_center.services.number_plan import NumberPlan  # noqa: E402
+from k2_contact_center.services.simulator import TrafficGenerator, render  # noqa: E402
+
+CHUNK = 65536
+EXTENSIONS = ("201", "202", "203", "204")
+PLAN = {"extension_pattern": ["2XX", "6XX"], "trunks": ["k2-trunk"], "country": "CZ"}
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- 1. parsing and tracking ---------------------------------------------------------------
+
+def pure(calls):
+    plan = NumberPlan.from_dict(PLAN)
+    events, expected = TrafficGenerator(seed=1, calls_per_minute=60).generate(calls)
+    data = b"".join(render(event) for event in events)
+    chunks = [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
+    count = len(events)
+    print(f"Traffic: {calls:,} calls, {count:,} events ({count / calls:.0f}/call), {len(data) / 1e6:.1f} MB")
+
+    def panoramisk_parse():
+        # what panoramisk's AMIProtocol.data_received does per chunk
+        leftover, blocks = "", 0
+        for chunk in chunks:
+            parts = (leftover + chunk.decode("utf8", "ignore")).split("\r\n\r\n")
+            leftover = parts.pop(-1)
+            blocks += sum(Message.from_line(part.strip()) is not None for part in parts)
+        return blocks
+
+    def frame():
+        parser = AmiFrameParser()
+        return sum(len(parser.feed(chunk)) for chunk in chunks) + len(parser.flush())
+
+    def track():
+        tracker = CallTracker(plan)
+        return sum(item.kind == "record" for event in events for item in tracker.feed(event))
+
+    def frame_and_track():
+        parser, tracker = AmiFrameParser(), CallTracker(plan)
+        return sum(item.kind == "record" for chunk in chunks for event in parser.feed(chunk)
+                   for item in tracker.feed(event))
+
+    for label, fn in (("panoramisk parser (ceiling)", panoramisk_parse), ("AMI framing", frame),
+                      ("call tracker alone", track), ("framing + tracker", frame_and_track)):
+        seconds, result = timed(fn)
+        unit = "records" if "track" in label else "events"
+        print(f"  {label:<30} {count / seconds:>10,.0f} events/s   ({result:,} {unit})")
+    print(f"  (records expected: {len(expected):,})")
+
+
+def tracker_memory(calls):
+    plan = NumberPlan.from_dict(PLAN)
+    generator = TrafficGenerator(seed=2, calls_per_minute=600)
+    tracker = CallTracker(plan)
+    tracemalloc.start()
+    done, batch = 0, 2000
+    while done < calls:
+        events, _expected = generator.generate(min(batch, calls - done))
+        for event in events:
+            tracker.feed(event)
+        done += batch
+    del events
+    gc.collect()
+    held = sum(stat.size for stat in tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(True, "*call_tracker.py")]).statistics("filename"))
+    tracemalloc.stop()
+    print(f"Tracker after {calls:,} calls: {held / 1e6:.2f} MB held by the tracker "
+          f"({len(tracker.open_calls())} calls open; finished ids remembered: {len(tracker._dead):,})")
+
+
+# -- 2./3. the bridge into PostgreSQL -----------------------------------------------------
+
+def addons_path():
+    import odoo
+
+    package = os.path.dirname(odoo.__file__)
+    paths = [os.path.join(package, "addons")]
+    checkout = os.path.join(os.path.dirname(package), "addons")
+    if os.path.isdir(os.path.join(checkout, "web")):
+        paths.append(checkout)
+    return ",".join([*paths, str(ROOT)])
+
+
+class BridgeBench:
+    def __init__(self, database):
+        import odoo
+        from odoo.tools import config
+
+        self.odoo = odoo
+        self.database = database
+        subprocess.run(["dropdb", "--if-exists", database], check=True)
+        subprocess.run([sys.executable, "-m", "odoo", "-d", database, f"--addons-path={addons_path()}",
+                        "-i", "k2_contact_center", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+                       check=True)
+        config.parse_config(["-d", database, f"--addons-path={addons_path()}", "--log-level=warn"])
+        odoo.modules.module.initialize_sys_path()
+        self.registry = odoo.modules.registry.Registry(database)
+
+    def env(self, cr):
+        return self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
+
+    def setup_pbx(self, port):
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            pbx = env["k2.cc.pbx"].create({
+                "code": "BENCH", "name": "Bench", "host": "127.0.0.1", "port": port, "username": "odoo",
+                "password": "bench", "country_id": env.ref("base.cz").id, "extension_prefix": "221122",
+                "extension_patterns": "2XX, 6XX", "trunk_names": "k2-trunk",
+            })
+            for extension in EXTENSIONS:
+                user = env["res.users"].create({"name": f"Agent {extension}", "login": f"agent{extension}",
+                                                "cc_presence_wanted": True})
+                env["k2.cc.line"].create({"pbx_id": pbx.id, "extension": extension, "user_id": user.id})
+            env["res.partner"].create([{"name": f"Customer {i}", "phone": f"+420601{i:06d}"} for i in range(2000)])
+            return pbx.id
+
+    def count_done(self, pbx_id):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT count(*) FROM k2_cc_call WHERE pbx_id = %s AND state = 'done'", [pbx_id])
+            return cr.fetchone()[0]
+
+    def close(self):
+        self.registry.delete(self.database)
+        self.odoo.sql_db.close_db(self.database)
+        subprocess.run(["dropdb", "--if-exists", self.database], check=False)
+
+
+def bridge_throughput(bench, sim, pbx_id, link_cls, calls):
+    events, expected = TrafficGenerator(seed=3, calls_per_minute=600, start=time.time() - 86400).generate(calls)
+    link = link_cls(bench.database, pbx_id)
+    assert link.start(), "advisory lock taken"
+    while link.connector.state != "connected":
+        time.sleep(0.05)
+    started = time.perf_counter()
+    sim.run(lambda simulator: simulator.play_events(events, 0), timeout=600)
+    while bench.count_done(pbx_id) < len(expected):
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    print(f"Bridge into PostgreSQL: {len(events):,} events, {len(expected):,} calls in {seconds:.1f} s: "
+          f"{len(events) / seconds:,.0f} events/s ({len(expected) / seconds:,.1f} calls/s; "
+          f"{link.sink.written:,} updates written, {link.sink.failures} retried)")
+    return link
+
+
+def ringing_latency(bench, sim, pbx_id, seconds):
+    """Per call: first DialBegin sent by the simulator -> NOTIFY of its 'ringing' bus row."""
+    import psycopg2
+
+    sent = {}
+    simulator = sim.simulator
+    original = simulator.send_event
+
+    def spy(event):
+        if event.get("Event") == "DialBegin":
+            sent.setdefault(event.get("Linkedid"), time.time())
+        original(event)
+
+    simulator.send_event = spy
+    listener = psycopg2.connect(dbname="postgres")
+    listener.autocommit = True
+    listener.cursor().execute("LISTEN imbus")
+    with bench.registry.cursor() as cr:
+        cr.execute("SELECT coalesce(max(id), 0) FROM bus_bus")
+        last_id = cr.fetchone()[0]
+    seen = {}
+    stop = threading.Event()
+
+    def listen():
+        nonlocal last_id
+        while not stop.is_set():
+            if select.select([listener], [], [], 0.2) == ([], [], []):
+                continue
+            listener.poll()
+            arrived = time.time()
+            listener.notifies.clear()
+            with bench.registry.cursor() as cr:
+                cr.execute("SELECT id, message FROM bus_bus WHERE id > %s ORDER BY id", [last_id])
+                for row_id, message in cr.fetchall():
+                    last_id = row_id
+                    body = json.loads(message)
+                    if body.get("type") == "k2_cc_call" and body["payload"]["state"] == "ringing":
+                        seen.setdefault(body["payload"]["pbx_call_id"], arrived)
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    sim.run(lambda s: s.traffic(calls_per_minute=1200, duration=seconds, seed=5, time_scale=1.0), timeout=seconds + 60)
+    time.sleep(3)
+    stop.set()
+    thread.join(2)
+    simulator.send_event = original
+    latencies = sorted((seen[call_id] - sent[call_id]) * 1000 for call_id in seen if call_id in sent)
+    if not latencies:
+        print("Ringing -> bus: no ringing notification seen")
+        return
+    p95 = latencies[min(int(len(latencies) * 0.95), len(latencies) - 1)]
+    print(f"Ringing -> bus notification at 20 calls/s for {seconds} s: {len(latencies):,} calls, "
+          f"p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, max {latencies[-1]:.0f} ms")
+
+
+def database_part(args):
+    from k2_contact_center.services.simulator import SimulatorThread
+
+    bench = BridgeBench("k2cc_bench_ingest")
+    from odoo.addons.k2_contact_center.bridge.runner import PbxLink  # noqa: PLC0415 - once the addons path is set
+
+    sim = SimulatorThread(username="odoo", secret="bench", extensions=EXTENSIONS, seed=4)
+    port = sim.start()
+    link = None
+    try:
+        pbx_id = bench.setup_pbx(port)
+        link = bridge_throughput(bench, sim, pbx_id, PbxLink, args.db_calls)
+        ringing_latency(bench, sim, pbx_id, args.latency_seconds)
+        print(f"Bench process (the bridge) peak RSS: {rss_mb():.0f} MB")
+    finally:
+        if link:
+            link.stop()
+        sim.stop()
+        bench.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=5000)
+    parser.add_argument("--db-calls", type=int, default=2000)
+    parser.add_argument("--latency-seconds", type=int, default=20)
+    parser.add_argument("--memory-calls", type=int, default=100_000)
+    parser.add_argument("--skip-db", action="store_true")
+    args = parser.parse_args()
+    pure(args.calls)
+    tracker_memory(args.memory_calls)
+    if not args.skip_db:
+        database_part(args)
+
+
+if __name__ == "__main__":
+    main()
