@@ -337,3 +337,39 @@ def test_simulator_thread_from_sync_code():
     finally:
         runner.stop()
     assert not runner._thread.is_alive()
+
+
+def test_cli_drops_connections_on_sigusr1():
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "k2_contact_center.services.simulator", "--port", str(port),
+                             "--user", "u", "--secret", "s", "--traffic", "--calls-per-minute", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _attempt in range(100):
+            try:
+                client = socket.create_connection(("127.0.0.1", port), timeout=2)
+                break
+            except OSError:
+                time.sleep(0.05)
+        banner = client.recv(100)
+        assert banner.startswith(b"Asterisk Call Manager/")
+        client.sendall(b"Action: Login\r\nUsername: u\r\nSecret: s\r\n\r\n")
+        assert b"Success" in client.recv(1000)
+        proc.send_signal(signal.SIGUSR1)
+        client.settimeout(5)
+        rest = b""
+        while chunk := client.recv(1000):
+            rest += chunk
+        assert chunk == b""  # closed by the simulator
+        client.close()
+    finally:
+        proc.terminate()
+        proc.wait(5)

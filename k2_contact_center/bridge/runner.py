@@ -51,7 +51,6 @@ class PbxLink:
         self.sink = None
         self.connector = None
         self._lock_cursor = None
-        self._was_connected = False
 
     # -- lifecycle --
     def start(self):
@@ -107,16 +106,15 @@ class PbxLink:
     def _on_state(self, state, detail=None):
         if state not in ("connected", "disconnected", "error"):
             return
-        self.sink.put(("state", {"state": state, "detail": detail}))
+        self.sink.put(("state", {"state": state, "detail": None if state == "connected" else detail}))
         if state == "connected":
-            if self._was_connected:
-                # Called on the connector's loop: the resync runs there too, beside the events.
-                asyncio.ensure_future(self._resync(), loop=self.connector.loop)
-            self._was_connected = True
+            # Called on the connector's loop: the resync runs there too, beside the events.
+            asyncio.ensure_future(self._resync(), loop=self.connector.loop)
 
     async def _resync(self):
-        """After a reconnect: calls the tracker still holds open but the PBX no
-        longer knows ended while the link was down."""
+        """At each (re)connect: calls the tracker still holds open but the PBX
+        no longer knows ended while the link was down; calls the history holds
+        open but this tracker never saw (a previous bridge's) are closed."""
         try:
             channels = await self.connector.connector.core_show_channels()
         except Exception as error:  # noqa: BLE001 - a failed resync is retried at the next reconnect
@@ -126,6 +124,7 @@ class PbxLink:
         gone = [call["call_id"] for call in self.tracker.open_calls() if call["call_id"] not in alive]
         for record in self.tracker.close_calls(gone, at=_now()):
             self.sink.put(("record", record))
+        self.sink.put(("resync", {"open": [call["call_id"] for call in self.tracker.open_calls()]}))
         if gone:
             _logger.info("%s: resync closed %d call(s) that ended while the link was down", self.name, len(gone))
 
@@ -140,13 +139,19 @@ class PbxLink:
             pbx = pbx.with_env(env)
             calls = []
             for kind, data in batch:
-                if kind == "state":
-                    if calls:
-                        env["k2.cc.call"]._cc_ingest(pbx, calls)
-                        calls = []
-                    pbx._cc_set_link_state(data["state"], data.get("detail"))
-                else:
+                if kind in ("live", "record"):
                     calls.append((kind, data))
+                    continue
+                if calls:
+                    env["k2.cc.call"]._cc_ingest(pbx, calls)
+                    calls = []
+                if kind == "state":
+                    pbx._cc_set_link_state(data["state"], data.get("detail"))
+                elif kind == "heartbeat":
+                    pbx.bridge_heartbeat = odoo.fields.Datetime.now()
+                elif kind == "resync":
+                    env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
+                                              ("pbx_call_id", "not in", data["open"])])._cc_close_lost()
             if calls:
                 env["k2.cc.call"]._cc_ingest(pbx, calls)
                 pbx.link_last_event = odoo.fields.Datetime.now()
@@ -235,7 +240,6 @@ class BridgeManager:
                     self.links[pbx_id] = link
                 else:
                     _logger.info("PBX %s of %s is linked by another process", pbx_id, self.db_name)
-        if self.links:
-            with Registry(self.db_name).cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                env["k2.cc.pbx"].browse(list(self.links)).write({"bridge_heartbeat": odoo.fields.Datetime.now()})
+        for link in self.links.values():
+            # Through the link's own writer: one writer per PBX row, no write conflicts.
+            link.sink.put(("heartbeat", {}))

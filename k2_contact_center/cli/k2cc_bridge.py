@@ -19,6 +19,9 @@ class K2ccBridge(Command):
         parser.add_argument("--pbx", action="append", default=[], help="only this PBX (its identifier)")
         parser.add_argument("--interval", type=float, default=30.0, help="seconds between configuration checks")
         own, odoo_args = parser.parse_known_args(cmdargs)
+        if config["addons_path"] and not any(arg.startswith("--addons-path") for arg in odoo_args):
+            # given before the command name (how Odoo finds the command): keep it
+            odoo_args = [f"--addons-path={config['addons_path']}", *odoo_args]
         config.parse_config(odoo_args, setup_logging=True)
         databases = [name for name in (config["db_name"] or "").split(",") if name]
         if not databases:

@@ -65,7 +65,10 @@ class ResPartner(models.Model):
             e164 = numbers.to_e164(number, self.env.company._cc_country().code)
         if not e164:
             return self.env["k2.cc.partner.number"]
-        found = self.env["k2.cc.partner.number"].search([("number_e164", "=", e164)])
+        # One probe of the E.164 index, then only the few partner columns the
+        # ranking needs (not the whole partner row).
+        found = self.env["k2.cc.partner.number"].search_fetch([("number_e164", "=", e164)], ["partner_id", "kind"])
+        found.partner_id.fetch(["active", "is_company"])
         found = found.filtered(lambda match: match.partner_id.active)
         return found.sorted(
             lambda match: (match.partner_id.is_company, KIND_RANK[match.kind], match.partner_id.id)

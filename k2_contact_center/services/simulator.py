@@ -880,7 +880,10 @@ class AmiSimulator:
                 return
 
     async def traffic(self, calls_per_minute=6.0, duration=None, seed=0, time_scale=1.0):
-        """Play generated traffic in (scaled) real time, calls overlapping."""
+        """Play generated traffic in (scaled) real time, calls overlapping.
+        No calls at all when ``calls_per_minute`` is 0 (a PBX that is idle)."""
+        if calls_per_minute <= 0:
+            await asyncio.Event().wait()
         generator = TrafficGenerator(seed, self.extensions, self.trunk, calls_per_minute, start=time.time())
         generator.factory.ids = self.factory.ids
         begin = time.monotonic()
@@ -1132,6 +1135,19 @@ def main(argv=None):
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
+
+        def drop():
+            _logger.info("SIGUSR1: dropping every connection")
+            sim.drop_connections()
+
+        def toggle_silence():
+            sim.stop_answering_pings(not sim._silent)
+            _logger.info("SIGUSR2: %s", "silent (half-open link)" if sim._silent else "answering again")
+
+        # Faults on demand for demos and manual tests: kill -USR1 / -USR2 <pid>.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGUSR1, drop)
+            loop.add_signal_handler(signal.SIGUSR2, toggle_silence)
         if args.replay:
             _logger.info("waiting for a client before replaying %s", args.replay)
             await sim.wait_clients(1, timeout=None)

@@ -3,7 +3,7 @@ import time
 from odoo import api
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from ..bridge.runner import PbxLink
+from ..bridge.runner import BridgeManager, PbxLink
 from ..services.simulator import SimulatorThread
 
 KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal", "queue",
@@ -40,7 +40,10 @@ class TestBridgeEndToEnd(TransactionCase):
     def read_db(self, fn):
         """Read through the registry's test cursor, in turn with the bridge's writes."""
         with self.registry.cursor() as cr:
-            return fn(api.Environment(cr, self.env.uid, {}))
+            env = api.Environment(cr, self.env.uid, {})
+            result = fn(env)
+            env.flush_all()
+            return result
 
     def wait_for(self, fn, what, timeout=20.0):
         deadline = time.monotonic() + timeout
@@ -108,6 +111,21 @@ class TestBridgeEndToEnd(TransactionCase):
         self.assertEqual(self.read_db(lambda env: self.finished_calls(env).pbx_call_id), expected[0]["call_id"])
         self.assertEqual(self.link_state(), "connected")
 
+    def test_calls_left_open_by_a_previous_bridge_are_closed_when_linking(self):
+        self.link.stop()
+        self.read_db(lambda env: env["k2.cc.call"].create({
+            "pbx_id": self.pbx.id, "pbx_call_id": "left-open.1", "state": "talking", "direction": "inbound",
+            "caller_number": "+420601123456", "called_number": "201", "answer_time": "2026-11-01 10:00:05",
+            "start": "2026-11-01 10:00:00"}))
+        link = PbxLink(self.env.cr.dbname, self.pbx.id)
+        self.assertTrue(link.start())
+        self.addCleanup(link.stop)
+
+        def closed(env):
+            return env["k2.cc.call"].search([("pbx_call_id", "=", "left-open.1")]).state == "done"
+
+        self.wait_for(closed, "the call left open to be closed")
+
     def test_refused_login_shows_on_the_pbx(self):
         self.link.stop()
         self.env["k2.cc.pbx"].browse(self.pbx.id).password = "wrong"
@@ -118,3 +136,40 @@ class TestBridgeEndToEnd(TransactionCase):
         self.wait_for(lambda env: self.link_state() == "error", "the refused login")
         error = self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_error)
         self.assertIn("Authentication failed", error)
+
+    def test_call_that_ended_while_the_link_was_half_open_is_closed_at_resync(self):
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        played = self.sim.run(lambda sim: sim.play_call("inbound_answered", hold=True))
+        call_id = played.expected[0]["call_id"]
+
+        def state(env):
+            return env["k2.cc.call"].search([("pbx_call_id", "=", call_id)]).state
+
+        self.wait_for(lambda env: state(env) == "talking", "the call to be answered")
+        self.sim.run(lambda sim: sim.stop_answering_pings(True))
+        played.release()  # the hang-up happens while the PBX sends nothing
+        self.sim.run(lambda _sim: played.done)
+        self.wait_for(lambda env: self.link_state() != "connected", "the silent link to be detected", timeout=15)
+        self.sim.run(lambda sim: sim.stop_answering_pings(False))
+        self.wait_for(lambda env: self.link_state() == "connected", "the link to come back", timeout=15)
+        self.wait_for(lambda env: state(env) == "done", "the resync to close the call", timeout=15)
+        self.assertEqual(self.read_db(lambda env: len(self.finished_calls(env))), 1)
+
+    def test_manager_links_each_pbx_once_and_follows_its_configuration(self):
+        self.link.stop()
+        manager = BridgeManager(self.env.cr.dbname, pbx_codes=["SIM"])
+        self.addCleanup(lambda: [link.stop() for link in manager.links.values()])
+        manager.reconcile()
+        self.assertEqual(list(manager.links), [self.pbx.id])
+        self.wait_for(lambda env: self.link_state() == "connected", "the manager's link")
+        self.wait_for(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).bridge_heartbeat, "the heartbeat")
+        rival = BridgeManager(self.env.cr.dbname, pbx_codes=["SIM"])
+        rival.reconcile()
+        self.assertFalse(rival.links, "a second bridge must not link a PBX already linked")
+        first = manager.links[self.pbx.id]
+        self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).write({"extension_patterns": "2XX, 6XX, 7XX"}))
+        manager.reconcile()
+        self.assertIsNot(manager.links[self.pbx.id], first, "a changed number plan needs a new link")
+        self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).write({"active": False}))
+        manager.reconcile()
+        self.assertFalse(manager.links)
