@@ -24,6 +24,8 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/k2_cc_menus.xml",
+        "security/k2_cc_call_report_security.xml",
+        "report/k2_cc_call_report_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
@@ -33,6 +35,8 @@
     "assets": {
         "web.assets_backend": [
             "k2_contact_center/static/src/views/**/*",
+            "k2_contact_center/static/src/presence/**/*",
+            "k2_contact_center/static/src/call_card/**/*",
         ],
         "web.assets_tests": [
             "k2_contact_center/static/tests/tours/**/*",

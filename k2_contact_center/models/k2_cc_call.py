@@ -77,6 +77,7 @@ class K2CcCall(models.Model):
     )
 
     note_message_id = fields.Many2one("mail.message", string="Call Note", ondelete="set null", copy=False)
+    missed_notified = fields.Boolean(copy=False, readonly=True, help="The missed-call notice was sent.")
     note = fields.Html(related="note_message_id.body", string="Note Text")
 
     pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", index=True, ondelete="restrict")
@@ -191,6 +192,85 @@ class K2CcCall(models.Model):
             })
         return self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
 
+    # -- agent desk ---------------------------------------------------------
+
+    def cc_save_note(self, note):
+        """Log ``note`` on the caller's chatter as a done activity of the
+        configured call type, and link it to this call."""
+        self.ensure_one()
+        if not note or not note.strip():
+            raise UserError(self.env._("Write something before saving the note."))
+        target = self.commercial_partner_id or self.partner_id
+        if not target:
+            raise UserError(self.env._("Assign the number to a contact first: a note belongs to someone."))
+        # An agent logs calls on contacts they may read but not edit: what they
+        # may do is decided by their access to this call.
+        self.check_access("write")
+        (self.partner_id or target).check_access("read")
+        activity = self.env["mail.activity"].sudo().create({
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": (self.partner_id or target).id,
+            "activity_type_id": self.company_id._cc_activity_type(self.direction).id,
+            "summary": self.env._("%(kind)s %(number)s", kind=dict(
+                self._fields["call_type"]._description_selection(self.env)).get(self.call_type, ""),
+                number=self.caller_number if self.direction != "outbound" else self.called_number),
+            "user_id": self.env.user.id,
+        })
+        message_id = activity.action_feedback(feedback=note)
+        self.note_message_id = message_id
+        return message_id
+
+    def cc_schedule_followup(self, user_id, date_deadline, summary, note=False):
+        """A to-do for later on the caller, linked to this call."""
+        self.ensure_one()
+        target = self.partner_id or self.commercial_partner_id
+        if not target:
+            raise UserError(self.env._("Assign the number to a contact first."))
+        self.check_access("write")
+        target.check_access("read")
+        activity = self.env["mail.activity"].sudo().create({
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": target.id,
+            "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+            "summary": summary,
+            "note": note or self.env._("Follow-up of the call of %(start)s", start=self.start),
+            "user_id": user_id or self.env.user.id,
+            "date_deadline": date_deadline,
+        })
+        self.message_post(body=self.env._("Follow-up scheduled: %(summary)s", summary=summary))
+        return activity.id
+
+    def cc_assign_number(self, partner_id):
+        """The caller's unknown number joins ``partner_id``'s contact-center numbers."""
+        self.ensure_one()
+        self.check_access("write")
+        partner = self.env["res.partner"].browse(partner_id)
+        partner.check_access("read")
+        number = self.called_number if self.direction == "outbound" else self.caller_number
+        self.env["k2.cc.partner.number"].sudo().create({"partner_id": partner.id, "kind": "cc", "number": number})
+        self.write({"partner_id": partner.id, "match_kind": "cc"})
+        return partner.id
+
+    def _cc_notify_missed(self):
+        """One inbox notice to the users of the lines a missed call rang (when
+        they want them), never twice, never for a call someone answered."""
+        for call in self.filtered(lambda c: c.call_type == "missed" and c.state == "done" and not c.missed_notified):
+            lines = (call.rang_line_ids | call.line_id).filtered("notify_missed")
+            partners = lines.user_id.partner_id
+            call.missed_notified = True
+            if not partners:
+                continue
+            who = call.partner_id.display_name or call.caller_number or self.env._("an unknown number")
+            # A notice from the system (OdooBot), not from the technical recorder.
+            call.sudo().message_notify(
+                partner_ids=partners.ids,
+                subject=self.env._("Missed call from %(who)s", who=who),
+                body=self.env._("Missed call from %(number)s (%(who)s) at %(time)s.", number=call.caller_number,
+                                who=who, time=fields.Datetime.to_string(call.start)),
+                author_id=self.env.ref("base.partner_root").id,
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+
     # -- click-to-call ------------------------------------------------------
 
     @api.model
@@ -256,6 +336,9 @@ class K2CcCall(models.Model):
         Idempotent on the PBX's call id: an ended call is never written twice,
         a live update of an ended call is ignored. Returns the calls touched.
         """
+        # Calls come from the PBX: no "created" messages, followers or tracking.
+        self = self.with_context(tracking_disable=True, mail_create_nolog=True,  # noqa: PLW0642
+                                 mail_create_nosubscribe=True, mail_notrack=True)
         lines = _PbxLines(self.env, pbx)
         call_ids = list({data["call_id"] for _kind, data in items})
         calls = {call.pbx_call_id: call for call in self.search(
@@ -276,6 +359,7 @@ class K2CcCall(models.Model):
                 call = calls[data["call_id"]] = self.create(vals)
             touched |= call
             call._cc_notify_agents(lines, kind, data)
+        touched._cc_notify_missed()
         return touched
 
     def _cc_notify_agents(self, lines, kind, data):
@@ -288,7 +372,12 @@ class K2CcCall(models.Model):
             return
         payload = self._cc_card_payload(kind, data)
         for user in users:
-            user._bus_send("k2_cc_call", payload)
+            own = involved.filtered(lambda line, user=user: line.user_id == user)[:1]
+            user._bus_send("k2_cc_call", dict(
+                payload,
+                autoclose_missed=own.autoclose_missed,
+                autoclose_calls=own.autoclose_calls,
+            ))
 
     def _cc_card_payload(self, kind, data):
         """What a call card shows of this call (sent on the bus, JSON)."""
@@ -310,6 +399,7 @@ class K2CcCall(models.Model):
             "partner": {"id": self.commercial_partner_id.id, "name": self.commercial_partner_id.name}
             if self.commercial_partner_id else False,
             "user": {"id": self.user_id.id, "name": self.user_id.name} if self.user_id else False,
+            "activity_type": self.company_id._cc_activity_type(self.direction).name,
             "ringing": data.get("ringing") or [],
             "answered_by": self.answered_by or "",
             "start": fields.Datetime.to_string(self.start),

@@ -11,3 +11,5 @@ from . import test_presence
 from . import test_bridge_lock
 from . import test_bridge_e2e
 from . import test_click_to_call
+from . import test_call_report
+from . import test_agent_desk

@@ -1,0 +1,1 @@
+from . import k2_cc_call_report

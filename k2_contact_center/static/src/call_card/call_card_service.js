@@ -1,0 +1,42 @@
+import { reactive } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+
+/**
+ * The calls of this user that are ringing, talking or just ended, as the
+ * server announces them ("k2_cc_call" bus notifications): one card each.
+ */
+export const callCardService = {
+    dependencies: ["bus_service", "orm", "notification"],
+
+    start(env, { bus_service, orm, notification }) {
+        const cards = reactive({});
+
+        function close(id) {
+            delete cards[id];
+        }
+
+        bus_service.subscribe("k2_cc_call", (payload) => {
+            const card = cards[payload.id] || { note: "", saved: false };
+            cards[payload.id] = Object.assign(card, payload, { receivedAt: Date.now() });
+            const ended = payload.state === "ended" || payload.state === "missed";
+            if (payload.state === "missed" && payload.autoclose_missed) {
+                close(payload.id);
+            } else if (ended && payload.autoclose_calls && !card.note.trim()) {
+                close(payload.id);
+            }
+        });
+        bus_service.start();
+
+        async function saveNote(id) {
+            const card = cards[id];
+            await orm.call("k2.cc.call", "cc_save_note", [[id], card.note]);
+            card.saved = true;
+            notification.add(_t("Note saved on the contact"), { type: "success" });
+        }
+
+        return { cards, close, saveNote };
+    },
+};
+
+registry.category("services").add("k2_cc_call_cards", callCardService);

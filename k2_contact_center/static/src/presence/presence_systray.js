@@ -1,0 +1,45 @@
+import { Component, useState } from "@odoo/owl";
+import { Dropdown } from "@web/core/dropdown/dropdown";
+import { DropdownItem } from "@web/core/dropdown/dropdown_item";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+
+export class PresenceSystray extends Component {
+    static template = "k2_contact_center.PresenceSystray";
+    static components = { Dropdown, DropdownItem };
+    static props = {};
+
+    setup() {
+        this.presenceService = useService("k2_cc_presence");
+        this.presence = useState(this.presenceService.state);
+        this.action = useService("action");
+    }
+
+    get title() {
+        const { state, reason } = this.presence;
+        if (state === "connected") {
+            return _t("Connected to the contact center");
+        }
+        if (state === "failing") {
+            return _t("Not connected: %s", reason || _t("the PBX link is down"));
+        }
+        return _t("Not connected to the contact center");
+    }
+
+    get iconClass() {
+        return {
+            connected: "text-success",
+            failing: "text-warning",
+            off: "",
+        }[this.presence.state];
+    }
+
+    openContactCenter() {
+        this.action.doAction("k2_contact_center.k2_cc_call_action");
+    }
+}
+
+registry
+    .category("systray")
+    .add("k2_contact_center.presence", { Component: PresenceSystray }, { sequence: 60 });

@@ -1,0 +1,85 @@
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import K2CcCase
+from .test_ingest import record
+
+
+@tagged("post_install", "-at_install")
+class TestAgentDesk(K2CcCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_partner = cls._partner("Dvořák a syn s.r.o.", is_company=True)
+        cls.customer = cls._partner("Antonín Dvořák", parent_id=cls.company_partner.id, country_id=cls.cz.id,
+                                    mobile="603 555 777")
+        cls.recorder = cls.env.ref("k2_contact_center.user_k2_cc_recorder")
+
+    def ingest(self, *items):
+        Call = self.env["k2.cc.call"].with_user(self.recorder).with_context(tracking_disable=True)
+        return Call._cc_ingest(self.pbx.with_user(self.recorder), list(items))
+
+    def call(self, call_id):
+        return self.env["k2.cc.call"].search([("pbx_call_id", "=", call_id)])
+
+    def test_note_lands_on_the_contact_as_done_call_activity(self):
+        self.ingest(record("n1"))
+        call = self.call("n1").with_user(self.agent)
+        message_id = call.cc_save_note("Wants a quote for 20 pumps, call back Friday.")
+        message = self.env["mail.message"].browse(message_id)
+        self.assertEqual((message.model, message.res_id), ("res.partner", self.customer.id))
+        self.assertIn("20 pumps", message.body)
+        self.assertEqual(message.mail_activity_type_id, self.env.ref(
+            "k2_contact_center.mail_activity_type_incoming_call"))
+        self.assertEqual(call.note_message_id.id, message_id)
+        self.assertFalse(self.customer.activity_ids, "the activity is done, not pending")
+
+    def test_outgoing_note_uses_outgoing_type_and_settings(self):
+        custom = self.env["mail.activity.type"].create({"name": "Telefon vytáčený", "category": "phonecall"})
+        self.company.cc_outgoing_activity_type_id = custom
+        self.ingest(record("n2", direction="outbound", caller="201", callee="+420603555777",
+                           answered_by="+420603555777", rang=["+420603555777"]))
+        message_id = self.call("n2").with_user(self.agent).cc_save_note("Confirmed the delivery date.")
+        self.assertEqual(self.env["mail.message"].browse(message_id).mail_activity_type_id, custom)
+
+    def test_note_needs_text_and_a_contact(self):
+        self.ingest(record("n3", caller="+420777000999"))
+        call = self.call("n3").with_user(self.agent)
+        with self.assertRaisesRegex(UserError, "Write something"):
+            call.cc_save_note("  ")
+        with self.assertRaisesRegex(UserError, "Assign the number"):
+            call.cc_save_note("Who was it?")
+
+    def test_unknown_number_assigned_to_a_contact(self):
+        self.ingest(record("n4", caller="+420777000999"))
+        call = self.call("n4").with_user(self.agent)
+        call.cc_assign_number(self.customer.id)
+        self.assertEqual((call.partner_id, call.match_kind), (self.customer, "cc"))
+        self.assertEqual(self.env["res.partner"].cc_find_by_number("777000999"), self.customer)
+
+    def test_follow_up_is_a_todo_on_the_contact(self):
+        self.ingest(record("n5"))
+        call = self.call("n5").with_user(self.agent)
+        activity = self.env["mail.activity"].browse(call.cc_schedule_followup(self.agent2.id, "2026-12-01",
+                                                                            "Send the quote"))
+        self.assertEqual((activity.res_model, activity.res_id), ("res.partner", self.customer.id))
+        self.assertEqual((activity.user_id, activity.summary), (self.agent2, "Send the quote"))
+        self.assertIn("Follow-up scheduled", call.message_ids[0].body)
+
+    def notices(self, user):
+        return self.env["mail.notification"].search([("res_partner_id", "=", user.partner_id.id),
+                                                     ("mail_message_id.model", "=", "k2.cc.call")])
+
+    def test_missed_call_notice_once_to_each_line_user_that_wants_it(self):
+        self.line2.notify_missed = False
+        self.ingest(record("m1", disposition="no_answer", answered_by=None, answer=None, talk_seconds=0.0,
+                           rang=["201", "202"]))
+        self.ingest(record("m1", disposition="no_answer", answered_by=None, answer=None, rang=["201", "202"]))
+        notices = self.notices(self.agent)
+        self.assertEqual(len(notices), 1)
+        self.assertIn("Antonín Dvořák", notices.mail_message_id.body)
+        self.assertFalse(self.notices(self.agent2))
+
+    def test_no_notice_for_a_call_someone_answered(self):
+        self.ingest(record("m2", answered_by="202", rang=["201", "202"]))
+        self.assertFalse(self.notices(self.agent) | self.notices(self.agent2))
