@@ -14,25 +14,12 @@ created with the addon installed (no demo data) and dropped afterwards unless
 """
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def addons_path():
-    import odoo
-
-    package = os.path.dirname(odoo.__file__)
-    paths = [os.path.join(package, "addons")]
-    checkout = os.path.join(os.path.dirname(package), "addons")
-    if os.path.isdir(os.path.join(checkout, "web")):
-        paths.append(checkout)
-    return ",".join([*paths, ROOT])
+from odoo_db import drop_database, open_database
 
 
 def czech_number(rng):
@@ -120,18 +107,8 @@ def main():
     database = args.database or f"k2cc_bench_lookup_{args.partners}"
 
     import odoo
-    from odoo.tools import config
 
-    exists = subprocess.run(["psql", "-d", database, "-tAc", "select 1"], capture_output=True).returncode == 0
-    if not exists:
-        print(f"Creating database {database} with k2_contact_center (no demo data)")
-        subprocess.run(
-            [sys.executable, "-m", "odoo", "-d", database, f"--addons-path={addons_path()}",
-             "-i", "k2_contact_center", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-            check=True,
-        )
-    config.parse_config(["-d", database, f"--addons-path={addons_path()}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(database)
+    registry = open_database(database)
     rng = random.Random(7)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -161,9 +138,7 @@ def main():
                                  ilike_last8)
         print(f"  p99 ratio ILIKE / index: {scan_p99 / indexed_p99:.1f}x")
     if not args.keep:
-        registry.delete(database)
-        odoo.sql_db.close_db(database)
-        subprocess.run(["dropdb", "--if-exists", database], check=False)
+        drop_database(database)
 
 
 if __name__ == "__main__":

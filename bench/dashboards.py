@@ -15,29 +15,16 @@ created with the addon installed (no demo data) and dropped afterwards unless
 """
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import datetime
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from odoo_db import drop_database, open_database
+
 OPERATORS = 50
 PARTNERS = 20_000
 TZ = "Europe/Prague"
 BUDGET = 1.0
-
-
-def addons_path():
-    import odoo
-
-    package = os.path.dirname(odoo.__file__)
-    paths = [os.path.join(package, "addons")]
-    checkout = os.path.join(os.path.dirname(package), "addons")
-    if os.path.isdir(os.path.join(checkout, "web")):
-        paths.append(checkout)
-    return ",".join([*paths, ROOT])
 
 
 def setup(env):
@@ -220,18 +207,8 @@ def main():
     database = args.database
 
     import odoo
-    from odoo.tools import config
 
-    exists = subprocess.run(["psql", "-d", database, "-tAc", "select 1"], capture_output=True).returncode == 0
-    if not exists:
-        print(f"Creating database {database} with k2_contact_center (no demo data)")
-        subprocess.run(
-            [sys.executable, "-m", "odoo", "-d", database, f"--addons-path={addons_path()}",
-             "-i", "k2_contact_center", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-            check=True,
-        )
-    config.parse_config(["-d", database, f"--addons-path={addons_path()}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(database)
+    registry = open_database(database)
     worst = 0.0
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -263,9 +240,7 @@ def main():
             print(f"  {label:<58} p50 {p50 * 1000:8.1f} ms   max {top * 1000:8.1f} ms   {groups:>6} groups{flag}")
         print(f"  slowest query: {worst * 1000:.1f} ms ({'within' if worst < BUDGET else 'OVER'} the 1 s budget)")
     if not args.keep:
-        registry.delete(database)
-        odoo.sql_db.close_db(database)
-        subprocess.run(["dropdb", "--if-exists", database], check=False)
+        drop_database(database)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Ingest speed and memory of the PBX event pipeline (prints figures).
 
     python3 bench/ingest.py [--calls 5000] [--db-calls 2000] [--latency-seconds 20] [--memory-calls 100000]
-                            [--skip-db]
+                            [--memory-db-calls 100000] [--skip-db]
 
 1. Parsing and tracking alone, on simulator-generated traffic: panoramisk's own
    parser (the ceiling of a panoramisk-based reader), the addon's AMI framing,
@@ -15,7 +15,8 @@
    the bus notification of that call ringing is committed (PostgreSQL NOTIFY
    received), p50/p95.
 4. Memory: the tracker after ``--memory-calls`` calls (it must forget finished
-   calls) and the bench process (the bridge) after the database runs.
+   calls), and with ``--memory-db-calls N`` the resident memory of the bridge
+   process while N more calls go through it into PostgreSQL.
 
 Parts 2-3 need Odoo 18 importable and PostgreSQL running (see README); they
 create a database of their own and drop it afterwards.
@@ -24,11 +25,9 @@ create a database of their own and drop it afterwards.
 import argparse
 import gc
 import json
-import os
 import resource
 import select
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -38,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from odoo_db import drop_database, open_database  # noqa: E402
 from panoramisk.message import Message  # noqa: E402
 
 from k2_contact_center.services.ami_frames import AmiFrameParser  # noqa: E402
@@ -57,7 +57,13 @@ def timed(fn):
 
 
 def rss_mb():
+    """Peak resident memory of this process, MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 1e6
 
 
 # -- 1. parsing and tracking ---------------------------------------------------------------
@@ -122,31 +128,13 @@ def tracker_memory(calls):
 
 # -- 2./3. the bridge into PostgreSQL -----------------------------------------------------
 
-def addons_path():
-    import odoo
-
-    package = os.path.dirname(odoo.__file__)
-    paths = [os.path.join(package, "addons")]
-    checkout = os.path.join(os.path.dirname(package), "addons")
-    if os.path.isdir(os.path.join(checkout, "web")):
-        paths.append(checkout)
-    return ",".join([*paths, str(ROOT)])
-
-
 class BridgeBench:
     def __init__(self, database):
         import odoo
-        from odoo.tools import config
 
         self.odoo = odoo
         self.database = database
-        subprocess.run(["dropdb", "--if-exists", database], check=True)
-        subprocess.run([sys.executable, "-m", "odoo", "-d", database, f"--addons-path={addons_path()}",
-                        "-i", "k2_contact_center", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-                       check=True)
-        config.parse_config(["-d", database, f"--addons-path={addons_path()}", "--log-level=warn"])
-        odoo.modules.module.initialize_sys_path()
-        self.registry = odoo.modules.registry.Registry(database)
+        self.registry = open_database(database, fresh=True)
 
     def env(self, cr):
         return self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
@@ -172,9 +160,7 @@ class BridgeBench:
             return cr.fetchone()[0]
 
     def close(self):
-        self.registry.delete(self.database)
-        self.odoo.sql_db.close_db(self.database)
-        subprocess.run(["dropdb", "--if-exists", self.database], check=False)
+        drop_database(self.database)
 
 
 def bridge_throughput(bench, sim, pbx_id, link_cls, calls):
@@ -192,6 +178,25 @@ def bridge_throughput(bench, sim, pbx_id, link_cls, calls):
           f"{len(events) / seconds:,.0f} events/s ({len(expected) / seconds:,.1f} calls/s; "
           f"{link.sink.written:,} updates written, {link.sink.failures} retried)")
     return link
+
+
+def bridge_memory(bench, sim, pbx_id, calls, batch=5000):
+    """Resident memory of this process (the bridge, with the simulator beside
+    it) as ``calls`` more calls go through, sent in batches that are freed."""
+    generator = TrafficGenerator(seed=6, calls_per_minute=600, start=time.time() - 3 * 86400)
+    target = bench.count_done(pbx_id)
+    done = 0
+    print(f"Bridge memory: {current_rss_mb():.0f} MB before")
+    while done < calls:
+        events, expected = generator.generate(min(batch, calls - done))
+        sim.run(lambda simulator, events=events: simulator.play_events(events, 0), timeout=900)
+        target += len(expected)
+        while bench.count_done(pbx_id) < target:
+            time.sleep(0.2)
+        done += min(batch, calls - done)
+        del events, expected
+        gc.collect()
+        print(f"  after {done:,} calls: {current_rss_mb():.0f} MB")
 
 
 def ringing_latency(bench, sim, pbx_id, seconds):
@@ -262,6 +267,8 @@ def database_part(args):
         pbx_id = bench.setup_pbx(port)
         link = bridge_throughput(bench, sim, pbx_id, PbxLink, args.db_calls)
         ringing_latency(bench, sim, pbx_id, args.latency_seconds)
+        if args.memory_db_calls:
+            bridge_memory(bench, sim, pbx_id, args.memory_db_calls)
         print(f"Bench process (the bridge) peak RSS: {rss_mb():.0f} MB")
     finally:
         if link:
@@ -276,6 +283,8 @@ def main():
     parser.add_argument("--db-calls", type=int, default=2000)
     parser.add_argument("--latency-seconds", type=int, default=20)
     parser.add_argument("--memory-calls", type=int, default=100_000)
+    parser.add_argument("--memory-db-calls", type=int, default=0,
+                        help="then send this many more calls through the bridge, printing its memory")
     parser.add_argument("--skip-db", action="store_true")
     args = parser.parse_args()
     pure(args.calls)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..services import numbers
 from ..services.ami_connector import AmiError
 from .k2_cc_partner_number import NUMBER_KINDS
 
@@ -386,13 +387,19 @@ class K2CcCall(models.Model):
             state = "ended" if self.disposition == "answered" else "missed"
         else:
             state = data.get("state") or self.state
+        number = self.called_number if self.direction == "outbound" else self.caller_number
+        country = False
+        if not self.partner_id:  # for "Create a contact": the country the number belongs to
+            region = numbers.region_of(number, self.pbx_id.country_id.code)
+            country = region and self.env["res.country"].search([("code", "=", region)], limit=1).id
         return {
             "id": self.id,
             "pbx_call_id": self.pbx_call_id,
             "state": state,
             "direction": self.direction,
             "call_type": self.call_type,
-            "number": self.called_number if self.direction == "outbound" else self.caller_number,
+            "number": number,
+            "country_id": country or False,
             "caller_name": self.caller_name or "",
             "match_kind": self.match_kind or "",
             "contact": {"id": self.partner_id.id, "name": self.partner_id.name} if self.partner_id else False,

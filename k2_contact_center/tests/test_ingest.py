@@ -132,6 +132,14 @@ class TestIngest(K2CcCase):
                          ("+420603555777", "mobile", "Antonín Dvořák"))
         self.assertEqual(len(self.bus_payloads(self.agent2)), 3)
 
+    def test_unknown_caller_card_suggests_the_numbers_country(self):
+        self.env["bus.bus"].sudo().search([]).unlink()
+        self.agent.cc_presence_wanted = True
+        self.ingest(live("c23", "ringing", caller="+4930123456789", ringing=["201"]))
+        payload = self.bus_payloads(self.agent)[0]
+        self.assertFalse(payload["contact"])
+        self.assertEqual(payload["country_id"], self.de.id)
+
     def test_agent_never_receives_another_agents_call(self):
         self.env["bus.bus"].sudo().search([]).unlink()
         (self.agent | self.agent2).cc_presence_wanted = True

@@ -46,7 +46,7 @@ export class CallCards extends Component {
             type: "ir.actions.act_window",
             res_model: "res.partner",
             views: [[false, "form"]],
-            context: { default_phone: card.number },
+            context: { default_phone: card.number, default_country_id: card.country_id || false },
         });
     }
 
