@@ -67,3 +67,14 @@ def test_stop_with_database_down_logs_what_was_not_written(caplog):
     sink.put({"call_id": "1700000000.1", "caller": "Dvořák"})
     assert sink.stop(timeout=0.3) is False
     assert "1 unwritten items" in caplog.text and "Dvořák" in caplog.text
+
+
+def test_full_buffer_is_reported_once_per_episode(caplog):
+    release = threading.Event()
+    sink = CallSink(lambda batch: release.wait(5), max_buffer=1, max_batch=1).start()
+    sink.put(1)
+    for _attempt in range(3):
+        sink.put(2, timeout=0.05)
+    assert caplog.text.count("buffer full") == 1
+    release.set()
+    assert sink.stop(timeout=5)

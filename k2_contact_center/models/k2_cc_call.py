@@ -336,7 +336,13 @@ class K2CcCall(models.Model):
 
         Idempotent on the PBX's call id: an ended call is never written twice,
         a live update of an ended call is ignored. Returns the calls touched.
+
+        A batch that holds several updates of one call (the database was slower
+        than the PBX) writes only the last: what the call became is what the
+        history and the agents need now.
         """
+        last = {data["call_id"]: index for index, (_kind, data) in enumerate(items)}
+        items = [item for index, item in enumerate(items) if last[item[1]["call_id"]] == index]
         # Calls come from the PBX: no "created" messages, followers or tracking.
         self = self.with_context(tracking_disable=True, mail_create_nolog=True,  # noqa: PLW0642
                                  mail_create_nosubscribe=True, mail_notrack=True)
@@ -371,7 +377,7 @@ class K2CcCall(models.Model):
         users = involved.user_id.filtered("cc_presence_wanted")
         if not users:
             return
-        payload = self._cc_card_payload(kind, data)
+        payload = self._cc_card_payload(kind, data, lines)
         for user in users:
             own = involved.filtered(lambda line, user=user: line.user_id == user)[:1]
             user._bus_send("k2_cc_call", dict(
@@ -380,18 +386,18 @@ class K2CcCall(models.Model):
                 autoclose_calls=own.autoclose_calls,
             ))
 
-    def _cc_card_payload(self, kind, data):
-        """What a call card shows of this call (sent on the bus, JSON)."""
+    def _cc_card_payload(self, kind, data, lines=None):
+        """What a call card shows of this call (sent on the bus, JSON).
+        ``lines`` (the bridge's per-batch helper) caches what many calls share."""
         self.ensure_one()
+        lines = lines or _PbxLines(self.env, self.pbx_id)
         if kind == "record":
             state = "ended" if self.disposition == "answered" else "missed"
         else:
             state = data.get("state") or self.state
         number = self.called_number if self.direction == "outbound" else self.caller_number
-        country = False
-        if not self.partner_id:  # for "Create a contact": the country the number belongs to
-            region = numbers.region_of(number, self.pbx_id.country_id.code)
-            country = region and self.env["res.country"].search([("code", "=", region)], limit=1).id
+        # for "Create a contact": the country the number belongs to
+        country = lines.country_of(number) if not self.partner_id else False
         return {
             "id": self.id,
             "pbx_call_id": self.pbx_call_id,
@@ -406,7 +412,7 @@ class K2CcCall(models.Model):
             "partner": {"id": self.commercial_partner_id.id, "name": self.commercial_partner_id.name}
             if self.commercial_partner_id else False,
             "user": {"id": self.user_id.id, "name": self.user_id.name} if self.user_id else False,
-            "activity_type": self.company_id._cc_activity_type(self.direction).name,
+            "activity_type": lines.activity_type_name(self.company_id, self.direction),
             "ringing": data.get("ringing") or [],
             "answered_by": self.answered_by or "",
             "start": fields.Datetime.to_string(self.start),
@@ -485,6 +491,22 @@ class _PbxLines:
                 self.by_key[line.endpoint] = line
                 self.by_key[line.endpoint.split("/", 1)[-1]] = line
         self._matches = {}
+        self._countries = {}
+        self._activity_types = {}
+
+    def country_of(self, number):
+        """Id of the country ``number`` belongs to, or False."""
+        if number not in self._countries:
+            region = numbers.region_of(number, self.pbx.country_id.code)
+            self._countries[number] = region and self.env["res.country"].search(
+                [("code", "=", region)], limit=1).id or False
+        return self._countries[number]
+
+    def activity_type_name(self, company, direction):
+        key = (company.id, direction == "outbound")
+        if key not in self._activity_types:
+            self._activity_types[key] = company._cc_activity_type(direction).name
+        return self._activity_types[key]
 
     def lines_of(self, keys):
         found = self.env["k2.cc.line"]

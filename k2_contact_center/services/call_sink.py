@@ -33,6 +33,7 @@ class CallSink:
         self._lock = threading.Condition()
         self._stopping = False
         self._abandoned = False
+        self._waiting = False
         self._thread = None
         self.written = 0
         self.failures = 0
@@ -43,8 +44,10 @@ class CallSink:
         """Queue ``item``; blocks while the buffer is full. False on timeout."""
         with self._lock:
             if len(self._items) >= self.max_buffer:
-                _logger.warning("%s: buffer full (%d items), the PBX link waits for the database",
-                                self.name, len(self._items))
+                if not self._waiting:  # once per episode, not once per event
+                    self._waiting = True
+                    _logger.warning("%s: buffer full (%d items), the PBX link waits for the database",
+                                    self.name, len(self._items))
                 if not self._lock.wait_for(lambda: len(self._items) < self.max_buffer or self._stopping, timeout):
                     return False
             self._items.append(item)
@@ -117,5 +120,8 @@ class CallSink:
             for _item in batch:
                 self._items.popleft()
             self.written += len(batch)
+            if self._waiting and len(self._items) < self.max_buffer // 2:
+                self._waiting = False
+                _logger.info("%s: the database caught up (%d items buffered)", self.name, len(self._items))
             self._lock.notify_all()
         return True

@@ -53,6 +53,15 @@ class TestIngest(K2CcCase):
         self.assertEqual(call.end, fields.Datetime.to_datetime("2026-03-02 08:04:19"))
         self.assertEqual(call.commercial_partner_id, self.customer)
 
+    def test_batch_writes_only_the_latest_update_of_each_call(self):
+        self.env["bus.bus"].sudo().search([]).unlink()
+        self.agent.cc_presence_wanted = True
+        self.ingest(live("c30", "ringing", ringing=["201"]), live("c31", "ringing", ringing=["201"]),
+                    live("c30", "talking", answered_by="201"), record("c30"))
+        self.assertEqual((self.calls("c30").state, self.calls("c31").state), ("done", "ringing"))
+        self.assertEqual([(p["pbx_call_id"], p["state"]) for p in self.bus_payloads(self.agent)],
+                         [("c31", "ringing"), ("c30", "ended")])
+
     def test_same_call_twice_is_written_once(self):
         self.ingest(record("c2"))
         self.ingest(record("c2"), live("c2", "talking"), record("c2", disposition="busy"))
@@ -123,7 +132,8 @@ class TestIngest(K2CcCase):
         self.env["bus.bus"].sudo().search([]).unlink()
         (self.agent | self.agent2).cc_presence_wanted = True
         self.ingest(live("c20", "ringing", ringing=["201", "202"], caller_name="Antonín Dvořák"))
-        self.ingest(live("c20", "talking", answered_by="201"), record("c20", rang=["201", "202"]))
+        self.ingest(live("c20", "talking", answered_by="201"))
+        self.ingest(record("c20", rang=["201", "202"]))
         states = [payload["state"] for payload in self.bus_payloads(self.agent)]
         self.assertEqual(states, ["ringing", "talking", "ended"])
         first = self.bus_payloads(self.agent)[0]
