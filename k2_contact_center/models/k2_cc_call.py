@@ -263,7 +263,7 @@ class K2CcCall(models.Model):
                 continue
             who = call.partner_id.display_name or call.caller_number or self.env._("an unknown number")
             # A notice from the system (OdooBot), not from the technical recorder.
-            call.sudo().message_notify(
+            call.sudo().with_context(k2_cc_inbox_notice=True).message_notify(
                 partner_ids=partners.ids,
                 subject=self.env._("Missed call from %(who)s", who=who),
                 body=self.env._("Missed call from %(number)s (%(who)s) at %(time)s.", number=call.caller_number,
@@ -271,6 +271,16 @@ class K2CcCall(models.Model):
                 author_id=self.env.ref("base.partner_root").id,
                 email_layout_xmlid="mail.mail_notification_light",
             )
+
+    def _notify_get_recipients(self, message, msg_vals, **kwargs):
+        """Missed-call notices go to the Odoo inbox of internal users, whatever
+        their email preference: they are about a phone that rang, not mail."""
+        recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        if self.env.context.get("k2_cc_inbox_notice"):
+            for recipient in recipients:
+                if recipient.get("type") == "user" and not recipient.get("share"):
+                    recipient["notif"] = "inbox"
+        return recipients
 
     # -- click-to-call ------------------------------------------------------
 

@@ -77,6 +77,7 @@ class TestAgentDesk(K2CcCase):
         self.ingest(record("m1", disposition="no_answer", answered_by=None, answer=None, rang=["201", "202"]))
         notices = self.notices(self.agent)
         self.assertEqual(len(notices), 1)
+        self.assertEqual(notices.notification_type, "inbox")
         self.assertIn("Antonín Dvořák", notices.mail_message_id.body)
         self.assertFalse(self.notices(self.agent2))
 

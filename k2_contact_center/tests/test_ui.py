@@ -69,3 +69,38 @@ class TestCallCardUi(HttpCase):
         self.start_tour("/odoo", "k2_cc_call_card_tour", login="k2card")
         call = self.env["k2.cc.call"].search([("pbx_call_id", "=", "card.1")])
         self.assertIn("20 pumps", call.note_message_id.body)
+
+    def test_unknown_number_creates_or_joins_a_contact(self):
+        pbx = self.env["k2.cc.pbx"].create({"code": "UNK", "name": "Unknown PBX", "host": "127.0.0.1",
+                                            "country_id": self.env.ref("base.cz").id})
+        agent = new_test_user(self.env, "k2unknown", groups="base.group_user,base.group_partner_manager",
+                              name="Unknown Agent")
+        agent.cc_presence_wanted = True
+        self.env["k2.cc.line"].create({"pbx_id": pbx.id, "extension": "201", "user_id": agent.id})
+        existing = self.env["res.partner"].create({"name": "Existing Customer"})
+        recorder = self.env.ref("k2_contact_center.user_k2_cc_recorder")
+        for call_id, caller in (("unk.1", "+4930123456789"), ("unk.2", "+420777000999")):
+            self.env["k2.cc.call"].with_user(recorder)._cc_ingest(pbx.with_user(recorder), [("live", {
+                "call_id": call_id, "start": "2026-11-25T10:00:00+00:00", "state": "ringing",
+                "direction": "inbound", "caller": caller, "caller_name": None, "callee": "201",
+                "ringing": ["201"], "answered_by": None})])
+        self.env.cr.precommit.run()
+        self.start_tour("/odoo", "k2_cc_unknown_number_tour", login="k2unknown")
+        self.assertEqual(self.env["res.partner"].cc_find_by_number("+420777000999"), existing)
+
+    def test_missed_call_toast_card_and_inbox_notice(self):
+        pbx = self.env["k2.cc.pbx"].create({"code": "MIS", "name": "Missed PBX", "host": "127.0.0.1",
+                                            "country_id": self.env.ref("base.cz").id})
+        agent = new_test_user(self.env, "k2missed", groups="base.group_user", name="Missed Agent")
+        agent.cc_presence_wanted = True
+        self.env["k2.cc.line"].create({"pbx_id": pbx.id, "extension": "201", "user_id": agent.id})
+        self.env["res.partner"].create({"name": "Věra Šťastná", "country_id": self.env.ref("base.cz").id,
+                                        "mobile": "602 987 654"})
+        recorder = self.env.ref("k2_contact_center.user_k2_cc_recorder")
+        self.env["k2.cc.call"].with_user(recorder)._cc_ingest(pbx.with_user(recorder), [("record", {
+            "call_id": "missed.1", "direction": "inbound", "disposition": "cancelled", "caller": "+420602987654",
+            "caller_name": None, "callee": "201", "answered_by": None, "rang": ["201"], "transfers": [],
+            "start": "2026-11-25T10:00:00+00:00", "answer": None, "end": "2026-11-25T10:00:20+00:00",
+            "ring_seconds": 20.0, "talk_seconds": 0.0})])
+        self.env.cr.precommit.run()
+        self.start_tour("/odoo", "k2_cc_missed_call_tour", login="k2missed")

@@ -2,6 +2,7 @@ import { Component, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { SelectCreateDialog } from "@web/views/view_dialogs/select_create_dialog";
 
 const STATE_LABELS = {
     ringing: _t("Ringing"),
@@ -24,6 +25,7 @@ export class CallCards extends Component {
         this.service = useService("k2_cc_call_cards");
         this.cards = useState(this.service.cards);
         this.action = useService("action");
+        this.dialog = useService("dialog");
         this.stateLabels = STATE_LABELS;
         this.kindLabels = KIND_LABELS;
     }
@@ -47,6 +49,16 @@ export class CallCards extends Component {
             res_model: "res.partner",
             views: [[false, "form"]],
             context: { default_phone: card.number, default_country_id: card.country_id || false },
+        });
+    }
+
+    assignToContact(card) {
+        this.dialog.add(SelectCreateDialog, {
+            title: _t("Assign %s to a contact", card.number),
+            resModel: "res.partner",
+            multiSelect: false,
+            noCreate: true,
+            onSelected: ([partnerId]) => this.service.assignNumber(card.id, partnerId),
         });
     }
 

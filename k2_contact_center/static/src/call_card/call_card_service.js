@@ -20,6 +20,12 @@ export const callCardService = {
             const card = cards[payload.id] || { note: "", saved: false };
             cards[payload.id] = Object.assign(card, payload, { receivedAt: Date.now() });
             const ended = payload.state === "ended" || payload.state === "missed";
+            if (payload.state === "missed") {
+                notification.add(_t("Missed call from %s", payload.contact ? payload.contact.name : payload.number), {
+                    type: "warning",
+                    title: _t("Missed call"),
+                });
+            }
             if (payload.state === "missed" && payload.autoclose_missed) {
                 close(payload.id);
             } else if (ended && payload.autoclose_calls && !card.note.trim()) {
@@ -35,7 +41,17 @@ export const callCardService = {
             notification.add(_t("Note saved on the contact"), { type: "success" });
         }
 
-        return { cards, close, saveNote };
+        async function assignNumber(id, partnerId) {
+            await orm.call("k2.cc.call", "cc_assign_number", [[id], partnerId]);
+            const [contact] = await orm.read("res.partner", [partnerId], ["display_name", "commercial_partner_id"]);
+            Object.assign(cards[id], {
+                contact: { id: partnerId, name: contact.display_name },
+                partner: { id: contact.commercial_partner_id[0], name: contact.commercial_partner_id[1] },
+                match_kind: "cc",
+            });
+        }
+
+        return { cards, close, saveNote, assignNumber };
     },
 };
 
