@@ -4,6 +4,7 @@
 if __name__.startswith("odoo.addons."):
     from . import cli
     from . import models
+    from . import wizard
     from . import report
     from .bridge import post_load
     from .hooks import post_init_hook

@@ -11,7 +11,7 @@
     "post_init_hook": "post_init_hook",
     "post_load": "post_load",
     "depends": ["mail", "contacts", "phone_validation", "bus", "web"],
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "panoramisk"]},
     "data": [
         "security/k2_cc_security.xml",
         "security/ir.model.access.csv",
@@ -19,6 +19,7 @@
         "data/ir_cron_data.xml",
         "views/k2_cc_pbx_views.xml",
         "views/k2_cc_line_views.xml",
+        "wizard/k2_cc_followup_wizard_views.xml",
         "views/k2_cc_call_views.xml",
         "views/k2_cc_partner_number_views.xml",
         "views/res_partner_views.xml",

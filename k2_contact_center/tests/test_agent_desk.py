@@ -1,5 +1,7 @@
+from datetime import date
+
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import K2CcCase
 from .test_ingest import record
@@ -84,3 +86,15 @@ class TestAgentDesk(K2CcCase):
     def test_no_notice_for_a_call_someone_answered(self):
         self.ingest(record("m2", answered_by="202", rang=["201", "202"]))
         self.assertFalse(self.notices(self.agent) | self.notices(self.agent2))
+
+    def test_follow_up_from_the_call_history(self):
+        self.ingest(record("n6"))
+        call = self.call("n6")
+        wizard = Form(self.env["k2.cc.followup.wizard"].with_user(self.agent).with_context(default_call_id=call.id))
+        self.assertEqual(wizard.summary, "Call back Antonín Dvořák")
+        wizard.user_id = self.agent2
+        wizard.date_deadline = date(2026, 12, 3)
+        wizard.save().action_schedule()
+        activity = self.customer.activity_ids
+        self.assertEqual((activity.user_id, activity.date_deadline, activity.summary),
+                         (self.agent2, date(2026, 12, 3), "Call back Antonín Dvořák"))

@@ -87,6 +87,7 @@ class TestCallCardUi(HttpCase):
         self.start_tour("/odoo", "k2_cc_call_card_tour", login="k2card")
         call = self.env["k2.cc.call"].search([("pbx_call_id", "=", "card.1")])
         self.assertIn("20 pumps", call.note_message_id.body)
+        self.assertEqual(call.partner_id.activity_ids.summary, "Call back Antonín Dvořák")
 
     def test_unknown_number_creates_or_joins_a_contact(self):
         self.agent_with_line("k2unknown", "Unknown Agent", groups="base.group_user,base.group_partner_manager")

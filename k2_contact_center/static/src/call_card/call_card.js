@@ -62,6 +62,12 @@ export class CallCards extends Component {
         });
     }
 
+    scheduleFollowup(card) {
+        this.action.doAction("k2_contact_center.k2_cc_followup_wizard_action", {
+            additionalContext: { default_call_id: card.id, active_id: card.id },
+        });
+    }
+
     async save(card) {
         await this.service.saveNote(card.id);
     }

@@ -22,6 +22,21 @@ registry.category("web_tour.tours").add("k2_cc_call_card_tour", {
         },
         { trigger: ".o_k2_cc_call_card .o_k2_cc_card_saved" },
         {
+            content: "Plan a follow-up from the card",
+            trigger: ".o_k2_cc_call_card .o_k2_cc_card_followup",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name='summary'] input:value('Call back Antonín Dvořák')",
+        },
+        {
+            trigger: ".modal button[name='action_schedule']",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
             content: "Open the contact",
             trigger: ".o_k2_cc_call_card .o_k2_cc_card_contact",
             run: "click",

@@ -1,0 +1,1 @@
+from . import k2_cc_followup_wizard
