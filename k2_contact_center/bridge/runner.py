@@ -101,7 +101,6 @@ class PbxLink:
         received = _now()
         for item in self.tracker.feed(event, received_at=received):
             self.sink.put((item.kind, item.data))
-        self.last_event_at = received
 
     def _on_state(self, state, detail=None):
         if state not in ("connected", "disconnected", "error"):
