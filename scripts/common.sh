@@ -70,14 +70,15 @@ ensure_chromium() {
     }
 }
 
-# Install the addon into database $1 and fail on any warning or error the
-# addon itself logs (deprecations included). Extra arguments go to odoo.
+# Install the modules $2 (the addon, and others beside it) into database $1
+# and fail on any warning or error the addon itself logs (deprecations
+# included). Extra arguments go to odoo.
 install_addon() {
-    local db=$1 log
-    shift
+    local db=$1 modules=$2 log
+    shift 2
     log=$(mktemp)
     dropdb --if-exists "$db"
-    if ! "$PYTHON" -m odoo -d "$db" --addons-path="$(odoo_addons_path)" -i k2_contact_center \
+    if ! "$PYTHON" -m odoo -d "$db" --addons-path="$(odoo_addons_path)" -i "$modules" \
         --stop-after-init --log-level=info --logfile="$log" "$@"; then
         tail -n 50 "$log" >&2
         echo "Installing k2_contact_center into $db failed" >&2

@@ -1,15 +1,20 @@
 import logging
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount, html2plaintext
 
 from ..services import numbers
 from ..services.ami_connector import AmiError
 from .k2_cc_partner_number import NUMBER_KINDS
 
 _logger = logging.getLogger(__name__)
+
+# PBX call id of a click-to-call until the PBX reports its channels
+ORIGINATE_PREFIX = "originate:"
 
 CALL_TYPES = [("received", "Received"), ("missed", "Missed"), ("outgoing", "Outgoing")]
 DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")]
@@ -86,6 +91,10 @@ class K2CcCall(models.Model):
     line_id = fields.Many2one("k2.cc.line", index=True, ondelete="set null")
     rang_line_ids = fields.Many2many("k2.cc.line", string="Lines That Rang")
     transfers = fields.Json(copy=False)
+    originated = fields.Boolean(
+        string="Click-to-Call", readonly=True, copy=False,
+        help="Placed from Odoo: the PBX rang the user's phone first, then dialled the number.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True,
         compute="_compute_company_id", store=True, readonly=False, precompute=True,
@@ -221,6 +230,66 @@ class K2CcCall(models.Model):
         self.note_message_id = message_id
         return message_id
 
+    def cc_card_insight(self):
+        """What helps the agent talking to this call's partner: the last
+        communication with them, their open opportunities and what they owe,
+        each only as far as the agent may see it (the last two only where CRM
+        and Accounting are installed)."""
+        self.ensure_one()
+        self.check_access("read")
+        partner = self.commercial_partner_id
+        if not partner:
+            return {}
+        return {
+            "last_communication": self._cc_last_communication(partner),
+            "opportunities": self._cc_open_opportunities(partner),
+            "amount_due": self._cc_amount_due(partner),
+        }
+
+    def _cc_last_communication(self, partner):
+        call = self.search([("commercial_partner_id", "=", partner.id), ("id", "!=", self.id),
+                            ("start", "<=", self.start)], limit=1)
+        family = self.env["res.partner"].with_context(active_test=False).search([("id", "child_of", partner.id)])
+        message = self.env["mail.message"].search([
+            ("model", "=", "res.partner"), ("res_id", "in", family.ids),
+            ("message_type", "in", ("comment", "email", "email_outgoing")),
+            ("id", "!=", self.note_message_id.id),
+        ], order="date desc, id desc", limit=1)
+        if message and (not call or message.date > call.start):
+            return {
+                "date": fields.Datetime.to_string(message.date),
+                "kind": "message",
+                "summary": html2plaintext(message.body or "", include_references=False)[:140] or message.subject or "",
+                "author": message.author_id.name or "",
+            }
+        if call:
+            return {
+                "date": fields.Datetime.to_string(call.start),
+                "kind": "call",
+                "summary": call.display_name,
+                "author": call.user_id.name or "",
+                "call_id": call.id,
+            }
+        return False
+
+    def _cc_open_opportunities(self, partner):
+        if "crm.lead" not in self.env or not self.env["crm.lead"].has_access("read"):
+            return False
+        domain = [("partner_id", "child_of", partner.id), ("type", "=", "opportunity"), ("probability", "<", 100)]
+        [(count, revenue)] = self.env["crm.lead"]._read_group(domain, aggregates=["__count", "expected_revenue:sum"])
+        return {
+            "count": count,
+            "amount": format_amount(self.env, revenue or 0.0, self.env.company.currency_id),
+            "domain": domain,
+        }
+
+    def _cc_amount_due(self, partner):
+        credit = self.env["res.partner"]._fields.get("credit")
+        if "account.move" not in self.env or not credit or not credit.is_accessible(self.env):
+            return False
+        return {"amount": format_amount(self.env, partner.credit, self.env.company.currency_id),
+                "owes": partner.credit > 0}
+
     def cc_schedule_followup(self, user_id, date_deadline, summary, note=False):
         """A to-do for later on the caller, linked to this call."""
         self.ensure_one()
@@ -322,7 +391,24 @@ class K2CcCall(models.Model):
         if answer.get("Response") != "Success":
             raise UserError(self.env._("The PBX %(pbx)s refused the call: %(why)s", pbx=pbx.name,
                                        why=answer.get("Message") or answer.get("Response")))
-        return {"number": number, "dialled": dial, "extension": line.extension, "pbx": pbx.name}
+        # The call is in the history (and on the user's card) from the click on:
+        # the bridge adopts it when the PBX reports the originated channels.
+        call = self.sudo().with_context(tracking_disable=True, mail_create_nolog=True).create({
+            "pbx_id": pbx.id,
+            "pbx_call_id": f"{ORIGINATE_PREFIX}{uuid.uuid4().hex}",
+            "originated": True,
+            "state": "ringing",
+            "direction": "outbound",
+            "disposition": "no_answer",
+            "caller_number": line.extension,
+            "called_number": numbers.to_e164(number, pbx.country_id.code or self.env.company.country_id.code)
+            or number,
+            "partner_id": partner.id if partner else False,
+            "line_id": line.id,
+            "user_id": user.id,
+        })
+        call._cc_notify_agents(_PbxLines(self.env, pbx), "live", {"state": "ringing"})
+        return {"number": number, "dialled": dial, "extension": line.extension, "pbx": pbx.name, "call_id": call.id}
 
     # -- written by the bridge --------------------------------------------
 
@@ -363,6 +449,8 @@ class K2CcCall(models.Model):
         touched = self.browse()
         for kind, data in items:
             call = calls.get(data["call_id"])
+            if not call:
+                call = calls[data["call_id"]] = lines.adopt_originate(data)
             if call and call.state == "done":
                 continue
             involved = lines.involved(data)
@@ -385,6 +473,8 @@ class K2CcCall(models.Model):
         self.ensure_one()
         involved = self.line_id | self.rang_line_ids | lines.lines_of([data.get("caller"), data.get("callee")])
         users = involved.user_id.filtered("cc_presence_wanted")
+        if self.originated:
+            users |= self.user_id  # they clicked: they follow the call, connected or not
         if not users:
             return
         payload = self._cc_card_payload(kind, data, lines)
@@ -402,7 +492,7 @@ class K2CcCall(models.Model):
         self.ensure_one()
         lines = lines or _PbxLines(self.env, self.pbx_id)
         if kind == "record":
-            state = "ended" if self.disposition == "answered" else "missed"
+            state = "missed" if self.call_type == "missed" else "ended"
         else:
             state = data.get("state") or self.state
         number = self.called_number if self.direction == "outbound" else self.caller_number
@@ -426,7 +516,39 @@ class K2CcCall(models.Model):
             "ringing": data.get("ringing") or [],
             "answered_by": self.answered_by or "",
             "start": fields.Datetime.to_string(self.start),
+            "originate": self._cc_originate_progress(kind, data) if self.originated else False,
         }
+
+    def _cc_originate_progress(self, kind, data):
+        """Where a click-to-call stands, for its card: ``stage`` is ``agent``
+        (the user's phone rings), ``dialing``, ``answered``, ``ended`` or
+        ``failed`` (then ``reason`` says why)."""
+        number = self.partner_id.name or self.called_number
+        reached = bool(data.get("callee"))
+        if kind == "live":
+            if data.get("state") == "talking" and reached:
+                return {"stage": "answered", "reason": ""}
+            return {"stage": "dialing" if reached else "agent", "reason": ""}
+        if self.disposition == "answered":
+            return {"stage": "ended", "reason": ""}
+        if data.get("reason"):
+            reason = data["reason"]
+        elif not reached:
+            reason = (self.env._("Your phone is busy.") if self.disposition == "busy"
+                      else self.env._("Your phone did not answer."))
+        else:
+            reason = {
+                "busy": self.env._("%(number)s is busy.", number=number),
+                "no_answer": self.env._("%(number)s did not answer.", number=number),
+                "cancelled": self.env._("The call was hung up before %(number)s answered.", number=number),
+            }.get(self.disposition) or self.env._("The PBX could not reach %(number)s.", number=number)
+        return {"stage": "failed", "reason": reason}
+
+    def _cc_fail_originate(self, reason):
+        """A click-to-call the PBX accepted but never placed."""
+        for call in self:
+            call.write({"state": "done", "disposition": "failed", "end": fields.Datetime.now()})
+            call._cc_notify_agents(_PbxLines(self.env, call.pbx_id), "record", {"reason": reason})
 
     @api.model
     def _cc_values_from_pbx(self, pbx, lines, kind, data, call):
@@ -440,6 +562,10 @@ class K2CcCall(models.Model):
             "called_number": data.get("callee") or False,
             "answered_by": data.get("answered_by") or False,
         }
+        if call and call.originated and not data.get("callee"):
+            # the PBX is still ringing the user's own phone: what was dialled stands
+            del vals["direction"], vals["called_number"]
+            direction = "outbound"
         rang = lines.lines_of(data.get("rang") or data.get("ringing") or [])
         answered = lines.lines_of([data.get("answered_by")])
         line = lines.owner(direction, data, answered, rang)
@@ -503,6 +629,7 @@ class _PbxLines:
         self._matches = {}
         self._countries = {}
         self._activity_types = {}
+        self._originates = None
 
     def country_of(self, number):
         """Id of the country ``number`` belongs to, or False."""
@@ -536,6 +663,21 @@ class _PbxLines:
         if direction == "outbound":
             return self.lines_of([data.get("caller")])[:1]
         return answered[:1] or rang[:1] or self.lines_of([data.get("callee")])[:1]
+
+    def adopt_originate(self, data):
+        """The click-to-call of the caller's line still waiting for its
+        channels, which the PBX call ``data`` is; else an empty recordset."""
+        Call = self.env["k2.cc.call"]
+        line = self.lines_of([data.get("caller")])[:1]
+        if not line:
+            return Call
+        if self._originates is None:
+            self._originates = Call.search([("pbx_id", "=", self.pbx.id), ("originated", "=", True),
+                                            ("state", "!=", "done"),
+                                            ("pbx_call_id", "=like", f"{ORIGINATE_PREFIX}%")], order="id")
+        call = self._originates.filtered(lambda pending: pending.line_id == line)[:1]
+        self._originates -= call
+        return call
 
     def match(self, number):
         if not number:

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..services.ami_connector import AmiError, run_once
 from ..services.number_plan import NumberPlan, PatternError, parse_patterns
+from .k2_cc_call import ORIGINATE_PREFIX
 
 ADMIN_GROUP = "k2_contact_center.group_k2_cc_admin"
 # A bridge that has not written a heartbeat for this long is taken for dead.
@@ -239,6 +240,11 @@ class K2CcPbx(models.Model):
             pbx._cc_set_link_state("error", self.env._("The bridge holding the link stopped answering."))
         Call = self.env["k2.cc.call"]
         for pbx in self.search([("active", "=", True)]):
+            # a click-to-call rings the user's phone for at most the PBX's timeout
+            unplaced = now - timedelta(seconds=(pbx.timeout or 30) + BRIDGE_SILENCE)
+            Call.search([("pbx_id", "=", pbx.id), ("originated", "=", True), ("state", "!=", "done"),
+                         ("pbx_call_id", "=like", f"{ORIGINATE_PREFIX}%"), ("create_date", "<", unplaced)],
+                        )._cc_fail_originate(self.env._("The PBX accepted the call but never placed it."))
             limit = now - timedelta(minutes=max(pbx.open_call_timeout, 1))
             Call.search([("pbx_id", "=", pbx.id), ("state", "!=", "done"), ("write_date", "<", limit)])._cc_close_lost()
         from ..bridge import ensure_in_process_bridge  # noqa: PLC0415 - the bridge imports the registry machinery

@@ -81,20 +81,12 @@ class ResPartner(models.Model):
         return self._cc_dial("mobile")
 
     def _cc_dial(self, field):
-        """Dial the phone or mobile as read in the contact's own country."""
+        """Dial the phone or mobile as read in the contact's own country. The
+        call card that opens at once follows the call."""
         self.ensure_one()
         synced = self.cc_number_ids.filtered(lambda number: number.source == field)
-        result = self.env["k2.cc.call"].cc_dial(synced.number_e164 or self[field], self.id)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "title": self.env._("Calling %(name)s", name=self.display_name),
-                "message": self.env._("Your phone (line %(line)s) rings first, then %(number)s is dialled.",
-                                      line=result["extension"], number=result["dialled"]),
-            },
-        }
+        self.env["k2.cc.call"].cc_dial(synced.number_e164 or self[field], self.id)
+        return False
 
     @api.model
     def cc_find_by_number(self, number, pbx=None):

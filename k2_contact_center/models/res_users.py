@@ -17,7 +17,7 @@ class ResUsers(models.Model):
         help="The user wants call cards and notifications of the contact center.",
     )
     cc_presence = fields.Selection(PRESENCE, string="Contact Center Status", compute="_compute_cc_presence")
-    cc_presence_reason = fields.Char(compute="_compute_cc_presence")
+    cc_presence_reason = fields.Char(string="Contact Center Status Reason", compute="_compute_cc_presence")
 
     @property
     def SELF_READABLE_FIELDS(self):

@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -47,3 +49,11 @@ class K2CcCase(TransactionCase):
         }
         values.update(vals)
         return cls.env["k2.cc.call"].create(values)
+
+    def bus_payloads(self, user, kind="k2_cc_call"):
+        """The ``kind`` notifications sent to ``user`` so far, oldest first."""
+        self.env.cr.precommit.run()
+        channel = json.dumps([self.env.cr.dbname, "res.partner", user.partner_id.id], separators=(",", ":"))
+        messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
+        return [json.loads(message.message)["payload"] for message in messages
+                if json.loads(message.message)["type"] == kind]

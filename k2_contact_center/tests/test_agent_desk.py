@@ -1,5 +1,7 @@
 from datetime import date
 
+from markupsafe import Markup
+
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -7,8 +9,7 @@ from .common import K2CcCase
 from .test_ingest import record
 
 
-@tagged("post_install", "-at_install")
-class TestAgentDesk(K2CcCase):
+class AgentDeskCase(K2CcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -24,6 +25,9 @@ class TestAgentDesk(K2CcCase):
     def call(self, call_id):
         return self.env["k2.cc.call"].search([("pbx_call_id", "=", call_id)])
 
+
+@tagged("post_install", "-at_install")
+class TestAgentDesk(AgentDeskCase):
     def test_note_lands_on_the_contact_as_done_call_activity(self):
         self.ingest(record("n1"))
         call = self.call("n1").with_user(self.agent)
@@ -98,3 +102,65 @@ class TestAgentDesk(K2CcCase):
         activity = self.customer.activity_ids
         self.assertEqual((activity.user_id, activity.date_deadline, activity.summary),
                          (self.agent2, date(2026, 12, 3), "Call back Antonín Dvořák"))
+
+
+@tagged("post_install", "-at_install")
+class TestCardInsight(AgentDeskCase):
+    """What the card tells the agent about the partner, never more than the agent may see."""
+
+    def insight(self, call_id, user=None):
+        return self.call(call_id).with_user(user or self.agent).cc_card_insight()
+
+    def test_last_communication_is_the_latest_call_or_message_the_agent_may_read(self):
+        self.ingest(record("i1", start="2026-02-01T09:00:00+00:00"))
+        self.ingest(record("i2", callee="202", answered_by="202", rang=["202"], start="2026-02-20T09:00:00+00:00"))
+        self.ingest(record("i3"))
+        last = self.insight("i3")["last_communication"]
+        self.assertEqual((last["kind"], last["call_id"], last["date"]),
+                         ("call", self.call("i1").id, "2026-02-01 09:00:00"),
+                         "the agent does not see the call of Bob's line")
+        self.assertEqual(self.insight("i3", self.manager)["last_communication"]["call_id"], self.call("i2").id)
+        self.company_partner.message_post(body=Markup("<p>Price list for 2026 sent</p>"), message_type="comment",
+                                          subtype_xmlid="mail.mt_comment")
+        last = self.insight("i3")["last_communication"]
+        self.assertEqual((last["kind"], last["summary"]), ("message", "Price list for 2026 sent"))
+
+    def test_unknown_caller_has_no_insight(self):
+        self.ingest(record("i4", caller="+420777000999"))
+        self.assertEqual(self.insight("i4"), {})
+
+    def test_open_opportunities_only_for_users_of_crm(self):
+        if "crm.lead" not in self.env:
+            self.skipTest("CRM is not installed in this database (the test command installs it)")
+        salesman = self.agent
+        salesman.groups_id += self.env.ref("sales_team.group_sale_salesman")
+        Lead = self.env["crm.lead"]
+        Lead.create({"name": "20 pumps", "type": "opportunity", "partner_id": self.customer.id,
+                     "expected_revenue": 12000, "user_id": salesman.id})
+        Lead.create({"name": "Spare parts", "type": "opportunity", "partner_id": self.company_partner.id,
+                     "expected_revenue": 3000, "user_id": salesman.id})
+        won = Lead.create({"name": "Last year's order", "type": "opportunity", "partner_id": self.customer.id,
+                           "expected_revenue": 50000, "user_id": salesman.id})
+        won.action_set_won()
+        Lead.create({"name": "Bob's deal", "type": "opportunity", "partner_id": self.customer.id,
+                     "expected_revenue": 7000, "user_id": self.manager.id})
+        self.ingest(record("i5"))
+        opportunities = self.insight("i5")["opportunities"]
+        self.assertEqual(opportunities["count"], 2, "open ones of the whole company the salesman may see")
+        self.assertIn("15,000.00", opportunities["amount"])
+        self.assertFalse(self.insight("i5", self.manager)["opportunities"], "no CRM rights, no opportunities")
+
+    def test_amount_due_only_for_users_of_invoicing(self):
+        if "account.move" not in self.env:
+            self.skipTest("Accounting is not installed in this database (the test command installs it)")
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.company_partner.id,
+            "invoice_line_ids": [(0, 0, {"name": "Pump", "quantity": 2, "price_unit": 625.0, "tax_ids": []})],
+        })
+        invoice.action_post()
+        self.ingest(record("i6"))
+        self.assertFalse(self.insight("i6")["amount_due"], "an agent without invoicing rights sees no amounts")
+        self.agent.groups_id += self.env.ref("account.group_account_invoice")
+        due = self.insight("i6")["amount_due"]
+        self.assertIn("1,250.00", due["amount"])
+        self.assertTrue(due["owes"])

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from ..services.simulator import SimulatorThread
 from .common import K2CcCase
+from .test_ingest import live, record
 
 
 @tagged("post_install", "-at_install")
@@ -31,8 +35,7 @@ class TestClickToCall(K2CcCase):
     def test_dial_from_partner_uses_device_and_international_form(self):
         self.line.endpoint = "PJSIP/alice"
         german = self._partner("Hans", country_id=self.de.id, phone="030 7654321")
-        action = german.with_user(self.agent).action_cc_dial_phone()
-        self.assertEqual(action["tag"], "display_notification")
+        self.assertFalse(german.with_user(self.agent).action_cc_dial_phone(), "the call card is the feedback")
         originate = self.originates()[-1]
         self.assertEqual((originate["Channel"], originate["Exten"]), ("PJSIP/alice", "00049307654321"))
 
@@ -76,3 +79,103 @@ class TestClickToCall(K2CcCase):
         self.assertEqual(form.mobile, "603 555 777")
         arch = self.env["res.partner"].with_user(self.agent).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("action_cc_dial_mobile", arch)
+
+
+@tagged("post_install", "-at_install")
+class TestClickToCallCard(K2CcCase):
+    """The outgoing card follows the originate: the user's phone rings, the
+    number is dialled, answered, or the call fails and the card says why."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sim = SimulatorThread(username="odoo", secret="s3cret", extensions=("201", "202"))
+        cls.pbx.write({"port": cls.sim.start(), "link_state": "connected", "default_context": "from-internal"})
+        cls.addClassCleanup(cls.sim.stop)
+        cls.customer = cls._partner("Věra Šťastná", country_id=cls.cz.id, mobile="603 555 777")
+        cls.recorder = cls.env.ref("k2_contact_center.user_k2_cc_recorder")
+
+    def setUp(self):
+        super().setUp()
+        self.env["bus.bus"].sudo().search([]).unlink()
+
+    def dial(self, user=None):
+        result = self.env["k2.cc.call"].with_user(user or self.agent).cc_dial("603 555 777", self.customer.id)
+        return self.env["k2.cc.call"].browse(result["call_id"])
+
+    def ingest(self, *items):
+        Call = self.env["k2.cc.call"].with_user(self.recorder)
+        Call._cc_ingest(self.pbx.with_user(self.recorder), list(items))
+
+    def progress(self, user=None):
+        payload = self.bus_payloads(user or self.agent)[-1]
+        return payload["originate"]["stage"], payload["originate"]["reason"], payload["state"]
+
+    @staticmethod
+    def own_phone_rings(call_id, caller="201"):
+        return live(call_id, "ringing", direction="internal", caller=caller, callee=None, ringing=[caller])
+
+    @staticmethod
+    def number_rings(call_id):
+        return live(call_id, "ringing", direction="outbound", caller="201", callee="+420603555777",
+                    ringing=["+420603555777"])
+
+    def test_card_at_once_then_follows_the_originate_to_the_end(self):
+        self.assertFalse(self.agent.cc_presence_wanted, "a user who clicks follows the call, connected or not")
+        call = self.dial()
+        self.assertRecordValues(call, [{
+            "originated": True, "state": "ringing", "direction": "outbound", "partner_id": self.customer.id,
+            "user_id": self.agent.id, "line_id": self.line.id, "called_number": "+420603555777",
+        }])
+        payload = self.bus_payloads(self.agent)[-1]
+        self.assertEqual((payload["id"], payload["contact"]["name"]), (call.id, "Věra Šťastná"))
+        self.assertEqual(self.progress(), ("agent", "", "ringing"))
+
+        self.ingest(self.own_phone_rings("c2c.1"))
+        self.assertEqual(call.pbx_call_id, "c2c.1", "the PBX's call is the one clicked")
+        self.assertEqual((call.direction, call.called_number), ("outbound", "+420603555777"))
+        self.assertEqual(self.progress(), ("agent", "", "ringing"))
+        self.ingest(self.number_rings("c2c.1"))
+        self.assertEqual(self.progress(), ("dialing", "", "ringing"))
+        self.ingest(live("c2c.1", "talking", direction="outbound", caller="201", callee="+420603555777",
+                         answered_by="+420603555777"))
+        self.assertEqual(self.progress(), ("answered", "", "talking"))
+        self.ingest(record("c2c.1", direction="outbound", caller="201", callee="+420603555777",
+                           answered_by="+420603555777", rang=[]))
+        self.assertEqual(self.progress(), ("ended", "", "ended"))
+        self.assertEqual(self.env["k2.cc.call"].search_count([("partner_id", "=", self.customer.id)]), 1)
+        self.assertEqual((call.state, call.call_type, call.disposition), ("done", "outgoing", "answered"))
+
+    def test_own_phone_not_answering_fails_with_the_reason_and_no_missed_call(self):
+        call = self.dial()
+        self.ingest(self.own_phone_rings("c2c.2"))
+        self.ingest(record("c2c.2", direction="internal", caller="201", callee=None, disposition="no_answer",
+                           answered_by=None, rang=["201"], answer=None, talk_seconds=0.0))
+        self.assertEqual(self.progress(), ("failed", "Your phone did not answer.", "ended"))
+        self.assertEqual((call.direction, call.call_type, call.called_number),
+                         ("outbound", "outgoing", "+420603555777"))
+        self.assertFalse(call.missed_notified)
+
+    def test_busy_number_fails_naming_the_contact(self):
+        self.dial()
+        self.ingest(self.own_phone_rings("c2c.3"), self.number_rings("c2c.3"))
+        self.ingest(record("c2c.3", direction="outbound", caller="201", callee="+420603555777",
+                           disposition="busy", answered_by=None, rang=[], answer=None, talk_seconds=0.0))
+        self.assertEqual(self.progress(), ("failed", "Věra Šťastná is busy.", "ended"))
+
+    def test_each_agent_gets_their_own_click(self):
+        mine, theirs = self.dial(), self.dial(self.agent2)
+        self.ingest(self.own_phone_rings("c2c.4", caller="202"))
+        self.assertEqual((theirs.pbx_call_id, theirs.user_id), ("c2c.4", self.agent2))
+        self.assertTrue(mine.pbx_call_id.startswith("originate:"), "another line's call is not adopted")
+        self.assertNotIn(mine.id, [payload["id"] for payload in self.bus_payloads(self.agent2)])
+        self.assertNotIn(theirs.id, [payload["id"] for payload in self.bus_payloads(self.agent)])
+
+    def test_originate_the_pbx_never_placed_fails_after_its_timeout(self):
+        call = self.dial()
+        self.env.cr.execute("UPDATE k2_cc_call SET create_date = %s WHERE id = %s",
+                            (fields.Datetime.now() - timedelta(minutes=10), call.id))
+        self.env.invalidate_all()
+        self.env["k2.cc.pbx"]._cc_watchdog()
+        self.assertEqual((call.state, call.disposition), ("done", "failed"))
+        self.assertEqual(self.progress(), ("failed", "The PBX accepted the call but never placed it.", "ended"))

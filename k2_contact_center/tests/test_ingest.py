@@ -1,4 +1,3 @@
-import json
 from datetime import timedelta
 
 from odoo import fields
@@ -120,13 +119,6 @@ class TestIngest(K2CcCase):
         self.env["k2.cc.pbx"]._cc_watchdog()
         self.assertEqual(self.pbx.link_state, "error")
         self.assertIn("stopped answering", self.pbx.link_error)
-
-    def bus_payloads(self, user):
-        self.env.cr.precommit.run()
-        channel = f'["{self.env.cr.dbname}","res.partner",{user.partner_id.id}]'
-        messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
-        return [json.loads(message.message)["payload"] for message in messages
-                if json.loads(message.message)["type"] == "k2_cc_call"]
 
     def test_connected_agents_told_of_ringing_talking_and_end(self):
         self.env["bus.bus"].sudo().search([]).unlink()

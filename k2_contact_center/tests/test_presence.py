@@ -5,12 +5,6 @@ from .common import K2CcCase
 
 @tagged("post_install", "-at_install")
 class TestPresence(K2CcCase):
-    def bus_messages(self, user, kind):
-        self.env.cr.precommit.run()
-        channel = f'["{self.env.cr.dbname}","res.partner",{user.partner_id.id}]'
-        notifications = self.env["bus.bus"].sudo().search([("channel", "=", channel)])
-        return [n for n in notifications if f'"type": "{kind}"' in n.message or f'"type":"{kind}"' in n.message]
-
     def test_green_white_orange(self):
         agent = self.agent.with_user(self.agent)
         self.assertEqual(agent.cc_get_presence()["state"], "off")
@@ -27,8 +21,8 @@ class TestPresence(K2CcCase):
         self.agent.cc_presence_wanted = True
         self.env["bus.bus"].sudo().search([]).unlink()
         self.pbx.sudo()._cc_set_link_state("error", "PBX closed the connection")
-        self.assertTrue(self.bus_messages(self.agent, "k2_cc_presence"))
-        self.assertFalse(self.bus_messages(self.agent2, "k2_cc_presence"))
+        self.assertTrue(self.bus_payloads(self.agent, "k2_cc_presence"))
+        self.assertFalse(self.bus_payloads(self.agent2, "k2_cc_presence"))
 
     def test_user_without_line_wanting_presence_is_orange(self):
         loner = self.manager.with_user(self.manager)

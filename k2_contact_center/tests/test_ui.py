@@ -1,7 +1,21 @@
+import base64
+import os
+import pathlib
+import threading
+import time
 from datetime import timedelta
+from unittest.mock import patch
 
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser
+from odoo.tools import config
+
+from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
+from odoo.addons.bus.websocket import WebsocketConnectionHandler
+
+from ..bridge.runner import PbxLink
+from ..services.simulator import SimulatorThread
 
 
 @tagged("post_install", "-at_install")
@@ -105,3 +119,140 @@ class TestCallCardUi(HttpCase):
                          rang=["201"], transfers=[], answer=None, end="2026-11-25T10:00:20+00:00",
                          ring_seconds=20.0, talk_seconds=0.0)
         self.start_tour("/odoo", "k2_cc_missed_call_tour", login="k2missed")
+
+
+@tagged("post_install", "-at_install")
+class TestLiveCallUi(HttpCase):
+    """The whole path, live: the PBX simulator rings the agent's line over AMI,
+    the bridge writes the call, the bus brings the card to the agent's browser.
+    Prints how long the card took to show after the ringing event."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Under test, Odoo refuses websockets and drops post-commit hooks (the
+        # bus's NOTIFY among them): allow the first, run the second after each
+        # commit, as a production server does.
+        cls.startClassPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
+        cls.startClassPatcher(patch.object(sql_db.TestCursor, "commit", _commit_then_run_postcommit))
+
+    def setUp(self):
+        super().setUp()
+        if "crm.lead" not in self.env or "account.move" not in self.env:
+            self.skipTest("the card's opportunities and amount due need CRM and Invoicing (the test command "
+                          "installs both)")
+        self.sim = SimulatorThread(username="odoo", secret="s3cret", extensions=("201", "202"), time_scale=0.25,
+                                   seed=7)
+        port = self.sim.start()
+        self.addCleanup(self.sim.stop)
+        cz = self.env.ref("base.cz")
+        self.pbx = self.env["k2.cc.pbx"].create({
+            "code": "LIVE", "name": "Live PBX", "host": "127.0.0.1", "port": port, "username": "odoo",
+            "password": "s3cret", "country_id": cz.id, "outside_prefix": "0", "extension_patterns": "2XX",
+            "trunk_names": "k2-trunk", "default_context": "from-internal",
+        })
+        self.agent = new_test_user(
+            self.env, "k2live", name="Live Agent",
+            groups="base.group_user,sales_team.group_sale_salesman,account.group_account_invoice")
+        self.env["k2.cc.line"].create({"pbx_id": self.pbx.id, "extension": "201", "user_id": self.agent.id})
+        company = self.env["res.partner"].create({"name": "Dvořák a syn", "is_company": True})
+        self.customer = self.env["res.partner"].create({"name": "Antonín Dvořák", "parent_id": company.id,
+                                                        "country_id": cz.id, "mobile": "603 555 777"})
+        self.env["k2.cc.call"].create({
+            "pbx_id": self.pbx.id, "pbx_call_id": "earlier.1", "partner_id": self.customer.id,
+            "user_id": self.agent.id, "caller_number": "+420603555777", "called_number": "201",
+            "start": fields.Datetime.now() - timedelta(days=3), "end": fields.Datetime.now() - timedelta(days=3),
+        })
+        self.env["crm.lead"].create({"name": "20 pumps", "type": "opportunity", "partner_id": company.id,
+                                     "expected_revenue": 12000, "user_id": self.agent.id})
+        self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": company.id,
+            "invoice_line_ids": [(0, 0, {"name": "Pump", "quantity": 2, "price_unit": 625.0, "tax_ids": []})],
+        }).action_post()
+        self.env.flush_all()
+        self.link = PbxLink(self.env.cr.dbname, self.pbx.id, ping_interval=1.0)
+        self.assertTrue(self.link.start())
+        self.addCleanup(self.link.stop)
+        self.shown = {}
+        self.ready = threading.Event()
+        self.screenshots = []
+        self.startPatcher(patch.object(ChromeBrowser, "_handle_console", self._console_reader()))
+
+    def _console_reader(self):
+        """What the tour prints for us: "k2cc-ready", "k2cc-card-shown <pbx call id> <ms>",
+        "k2cc-screenshot <name>" (taken at once, from the browser's own thread)."""
+        test = self
+        handle = ChromeBrowser._handle_console
+
+        def reader(browser, type, args=None, stackTrace=None, **kw):  # noqa: A002 - CDP's own name
+            text = " ".join(str(arg.get("value", "")) for arg in args or [])
+            words = text.split()
+            if text == "k2cc-ready":
+                test.ready.set()
+            elif words[:1] == ["k2cc-card-shown"]:
+                test.shown[words[1]] = int(words[2]) / 1000.0
+            elif words[:1] == ["k2cc-screenshot"]:
+                test._screenshot(browser, words[1])
+            return handle(browser, type, args=args, stackTrace=stackTrace, **kw)
+
+        return reader
+
+    def _screenshot(self, browser, name):
+        folder = pathlib.Path(os.environ.get("K2CC_SCREENSHOTS")
+                              or pathlib.Path(config["screenshots"]) / self.env.cr.dbname / "k2cc")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+
+        def save(future):
+            path.write_bytes(base64.b64decode(future.result()["data"]))
+            self.screenshots.append(path)
+
+        browser._websocket_send("Page.captureScreenshot", with_future=True).add_done_callback(save)
+
+    def _ring_when_ready(self, rings):
+        """Once the agent is connected and their browser subscribed to the bus,
+        the PBX rings their line (the call stays up after being answered)."""
+        if not self.ready.wait(60):
+            return
+        channel = hashable(channel_with_db(self.env.cr.dbname, self.agent.partner_id))
+        deadline = time.monotonic() + 10
+        while channel not in dispatch._channels_to_ws and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        def ring(sim):
+            played = sim.play_call("inbound_answered", time_scale=1.0, hold=True, extension="201",
+                                   caller="+420603555777", caller_name="Antonin Dvorak", ring=2.0)
+            first_ring = next(t for t, event in played.script.events if event["Event"] == "DialBegin")
+            rings.append((played.expected[0]["call_id"], time.time() + first_ring))
+            return played
+
+        rings.append(self.sim.run(ring))
+
+    def test_ringing_to_card_note_and_click_to_call(self):
+        rings = []
+        ringer = threading.Thread(target=self._ring_when_ready, args=(rings,), daemon=True)
+        ringer.start()
+        self.start_tour("/odoo", "k2_cc_live_call_tour", login="k2live", timeout=120)
+        ringer.join(5)
+        (call_id, rang_at), played = rings
+        self.sim.run(lambda _sim: played.release())
+        latency_ms = (self.shown[call_id] - rang_at) * 1000
+        figure = (f"ringing event -> call card on screen (simulator -> bridge -> PostgreSQL -> bus -> browser): "
+                  f"{latency_ms:.0f} ms; screenshots: {', '.join(map(str, self.screenshots)) or 'none'}")
+        # a figure for whoever reads the test run, not a pass/fail criterion
+        print(f"\n{figure}")  # pylint: disable=print-used
+        self.env.invalidate_all()
+        incoming = self.env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_call_id", "=", call_id)])
+        self.assertIn("20 pumps", incoming.note_message_id.body)
+        clicked = self.env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("originated", "=", True)])
+        self.assertEqual(len(clicked), 1)
+        self.assertFalse(clicked.pbx_call_id.startswith("originate:"), "the bridge adopted the clicked call")
+        self.assertEqual((clicked.partner_id, clicked.user_id), (self.customer, self.agent))
+
+
+def _commit_then_run_postcommit(cr, _commit=sql_db.TestCursor.commit):
+    funcs, data = list(cr.postcommit._funcs), dict(cr.postcommit.data)
+    _commit(cr)
+    cr.postcommit._funcs.extend(funcs)
+    cr.postcommit.data.update(data)
+    cr.postcommit.run()

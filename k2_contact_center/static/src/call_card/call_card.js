@@ -1,4 +1,5 @@
 import { Component, useState } from "@odoo/owl";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -17,6 +18,14 @@ const KIND_LABELS = {
     other: _t("Other"),
 };
 
+const ORIGINATE_LABELS = {
+    agent: _t("Ringing your phone…"),
+    dialing: _t("Your phone answered: dialling…"),
+    answered: _t("Answered"),
+    ended: _t("Call ended"),
+    failed: _t("Call failed"),
+};
+
 export class CallCards extends Component {
     static template = "k2_contact_center.CallCards";
     static props = {};
@@ -28,6 +37,7 @@ export class CallCards extends Component {
         this.dialog = useService("dialog");
         this.stateLabels = STATE_LABELS;
         this.kindLabels = KIND_LABELS;
+        this.originateLabels = ORIGINATE_LABELS;
     }
 
     get list() {
@@ -41,6 +51,32 @@ export class CallCards extends Component {
             res_id: partner.id,
             views: [[false, "form"]],
         });
+    }
+
+    openRecord(model, id) {
+        this.action.doAction({
+            type: "ir.actions.act_window",
+            res_model: model,
+            res_id: id,
+            views: [[false, "form"]],
+        });
+    }
+
+    openOpportunities(card) {
+        this.action.doAction({
+            type: "ir.actions.act_window",
+            name: _t("Open opportunities of %s", card.partner.name),
+            res_model: "crm.lead",
+            domain: card.insight.opportunities.domain,
+            views: [
+                [false, "list"],
+                [false, "form"],
+            ],
+        });
+    }
+
+    formatDate(value) {
+        return value ? formatDateTime(deserializeDateTime(value)) : "";
     }
 
     createContact(card) {

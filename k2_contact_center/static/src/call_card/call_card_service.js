@@ -16,9 +16,18 @@ export const callCardService = {
             delete cards[id];
         }
 
+        async function loadInsight(id) {
+            const card = cards[id];
+            card.insight = {};
+            card.insight = await orm.call("k2.cc.call", "cc_card_insight", [[id]]);
+        }
+
         bus_service.subscribe("k2_cc_call", (payload) => {
             const card = cards[payload.id] || { note: "", saved: false };
             cards[payload.id] = Object.assign(card, payload, { receivedAt: Date.now() });
+            if (payload.partner && !card.insight) {
+                loadInsight(payload.id);
+            }
             const ended = payload.state === "ended" || payload.state === "missed";
             if (payload.state === "missed") {
                 notification.add(_t("Missed call from %s", payload.contact ? payload.contact.name : payload.number), {
@@ -49,6 +58,7 @@ export const callCardService = {
                 partner: { id: contact.commercial_partner_id[0], name: contact.commercial_partner_id[1] },
                 match_kind: "cc",
             });
+            await loadInsight(id);
         }
 
         return { cards, close, saveNote, assignNumber };

@@ -22,7 +22,8 @@ export class PresenceSystray extends Component {
             return _t("Connected to the contact center");
         }
         if (state === "failing") {
-            return _t("Not connected: %s", reason || _t("the PBX link is down"));
+            const why = reason || _t("the PBX link is down");
+            return _t("Not connected: %s", why);
         }
         return _t("Not connected to the contact center");
     }
