@@ -38,6 +38,7 @@
             "k2_contact_center/static/src/views/**/*",
             "k2_contact_center/static/src/presence/**/*",
             "k2_contact_center/static/src/call_card/**/*",
+            "k2_contact_center/static/src/home/**/*",
         ],
         "web.assets_tests": [
             "k2_contact_center/static/tests/tours/**/*",

@@ -1,7 +1,12 @@
+from datetime import datetime, timedelta
+
 import pytz
+from babel.dates import format_date, format_datetime
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
+from odoo.tools.misc import get_lang
 
 from ..models.k2_cc_call import CALL_TYPES, DIRECTIONS, DISPOSITIONS
 
@@ -16,6 +21,17 @@ WEEKDAYS = [
     ("6", "Saturday"),
     ("7", "Sunday"),
 ]
+
+
+# The periods of the home screen: how they start and how they are cut in buckets.
+HOME_PERIODS = ("today", "week", "month", "quarter", "year", "12months")
+HOME_SCOPES = ("mine", "missed", "team")
+TOP_PARTNERS = 10
+
+
+def _month_start(moment, back=0):
+    month = moment.year * 12 + moment.month - 1 - back
+    return moment.replace(year=month // 12, month=month % 12 + 1, day=1)
 
 
 class K2CcCallReport(models.Model):
@@ -84,6 +100,102 @@ class K2CcCallReport(models.Model):
         tz = self.env.context.get("tz") or self.env.user.tz
         return tz if tz in pytz.all_timezones_set else "UTC"
 
+    # -- the Contact Center home screen ---------------------------------------
+
+    @api.model
+    def cc_home_data(self, scope="mine", period="month", internal=False, now=None):
+        """Figures of the home screen for the current user: calls by type over
+        ``period`` (in buckets of hours, days, weeks or months of the user's time
+        zone) and the partners that took the most talk time. ``scope`` is
+        ``mine``, ``missed`` (my missed calls) or ``team`` (managers: everyone's);
+        internal calls only count with ``internal``. ``now`` (local time, ISO
+        8601) places the period elsewhere than today."""
+        if scope not in HOME_SCOPES or period not in HOME_PERIODS:
+            raise ValueError(f"unknown scope or period: {scope!r}, {period!r}")
+        manager = self.env.user.has_group("k2_contact_center.group_k2_cc_manager")
+        if scope == "team" and not manager:
+            raise AccessError(self.env._("Only contact-center managers see their team's calls."))
+        tz_name = self._cc_report_tz()
+        report = self.with_context(tz=tz_name)
+        local_now = datetime.fromisoformat(now) if now else datetime.now(pytz.timezone(tz_name))
+        start, end, granularity, buckets = report._cc_home_buckets(period, local_now)
+        utc = [pytz.timezone(tz_name).localize(moment).astimezone(pytz.utc).replace(tzinfo=None)
+               for moment in (start, end)]
+        domain = [("start", ">=", utc[0]), ("start", "<", utc[1])]
+        if not internal:
+            domain.append(("is_internal", "=", False))
+        uid = self.env.uid
+        if scope == "mine":
+            domain.append(("user_id", "=", uid))
+        elif scope == "missed":
+            domain += [("call_type", "=", "missed"),
+                       "|", ("user_id", "=", uid), ("call_id.rang_line_ids.user_id", "=", uid)]
+
+        counts = {kind: [0] * len(buckets) for kind, _label in CALL_TYPES}
+        index = {bucket: position for position, bucket in enumerate(buckets)}
+        for bucket, kind, count in report._read_group(domain, [f"start:{granularity}", "call_type"], ["__count"]):
+            if bucket in index and kind in counts:
+                counts[kind][index[bucket]] = count
+        totals = dict.fromkeys(counts, 0)
+        talk = 0
+        for kind, count, seconds in report._read_group(domain, ["call_type"], ["__count", "talk_duration:sum"]):
+            totals[kind] = count
+            talk += seconds or 0
+        partners = report._read_group(domain + [("commercial_partner_id", "!=", False)], ["commercial_partner_id"],
+                                      ["talk_duration:sum"], order="talk_duration:sum desc", limit=TOP_PARTNERS)
+        locale = get_lang(self.env).code
+        labels = {
+            "hour": lambda moment: moment.strftime("%H:00"),
+            "day": lambda moment: format_date(moment, "EEE d MMM", locale=locale),
+            "week": lambda moment: format_date(moment, "d MMM", locale=locale),
+            "month": lambda moment: format_datetime(moment, "LLL yyyy", locale=locale),
+        }[granularity]
+        return {
+            "scope": scope,
+            "period": period,
+            "can_see_team": manager,
+            "start": fields.Datetime.to_string(utc[0]),
+            "end": fields.Datetime.to_string(utc[1]),
+            "domain": domain,
+            "buckets": [labels(bucket) for bucket in buckets],
+            "series": [{"type": kind, "label": label, "counts": counts[kind]} for kind, label in
+                       self._fields["call_type"]._description_selection(self.env)],
+            "totals": {**totals, "talk_seconds": talk},
+            "partners": [{"id": partner.id, "name": partner.display_name, "talk_seconds": seconds or 0}
+                         for partner, seconds in partners if seconds],
+        }
+
+    @api.model
+    def _cc_home_buckets(self, period, now):
+        """``(start, end, granularity, bucket starts)`` of ``period`` around
+        ``now`` (local, naive), cut the way ``read_group`` cuts dates."""
+        today = now.replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+        week_start = int(get_lang(self.env).week_start)  # 1 = Monday
+        this_week = today - timedelta(days=(today.isoweekday() - week_start) % 7)
+        if period == "today":
+            start, end, granularity = today, today + timedelta(days=1), "hour"
+        elif period == "week":
+            start, end, granularity = this_week, this_week + timedelta(days=7), "day"
+        elif period == "month":
+            start, end, granularity = _month_start(today), _month_start(today, back=-1), "day"
+        elif period == "quarter":
+            quarter = _month_start(today, back=(today.month - 1) % 3)
+            start, end, granularity = quarter, _month_start(quarter, back=-3), "week"
+        elif period == "year":
+            start, end, granularity = today.replace(month=1, day=1), today.replace(year=today.year + 1, month=1,
+                                                                                   day=1), "month"
+        else:
+            start, end, granularity = _month_start(today, back=11), _month_start(today, back=-1), "month"
+        step = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}.get(granularity)
+        buckets = []
+        moment = start
+        if granularity == "week":  # weeks of the language's first day, as read_group cuts them
+            moment = start - timedelta(days=(start.isoweekday() - week_start) % 7)
+        while moment < end:
+            buckets.append(moment)
+            moment = moment + step if step else _month_start(moment, back=-1)
+        return start, end, granularity, buckets
+
     @property
     def _table_query(self):
         local = SQL("(c.start AT TIME ZONE 'UTC' AT TIME ZONE %s)", self._cc_report_tz())
@@ -123,13 +235,16 @@ class K2CcCallReportPartner(models.Model):
 
     Grouping the calls by ``res.partner`` computes the display name of every
     partner in Python (about 0.05 ms each), which alone exceeds a second for
-    20,000 partners; this model's display name is its ``name`` column.
+    20,000 partners; this model's display name is its ``name`` column. Its
+    order is the id: ordering groups by name makes PostgreSQL join every call
+    to its partner's name before grouping (0.6 s at 1,000,000 calls), and the
+    ranking is sorted by talk time anyway (graph ``order``, pivot ``default_order``).
     """
 
     _name = "k2.cc.call.report.partner"
     _description = "Partner (call analysis)"
     _auto = False
-    _order = "name, id"
+    _order = "id"
 
     name = fields.Char(readonly=True)
     partner_id = fields.Many2one("res.partner", readonly=True)

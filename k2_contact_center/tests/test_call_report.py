@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 OPERATOR_MEASURES = [
@@ -188,3 +189,58 @@ class TestCallReport(TransactionCase):
                                           order="start")
         self.assertEqual(len(rows), 6)
         self.assertEqual((rows[0]["hour"], rows[0]["weekday"]), ("00", "1"))
+
+    # -- the home screen --------------------------------------------------
+
+    def home(self, user, scope="mine", period="year", **kwargs):
+        report = self.env["k2.cc.call.report"].with_user(user).with_context(tz="Europe/Prague")
+        data = report.cc_home_data(scope, period, now="2025-07-20T10:00:00", **kwargs)
+        series = {serie["type"]: serie["counts"] for serie in data["series"]}
+        partners = [(partner["name"], partner["talk_seconds"]) for partner in data["partners"]]
+        return data, series, partners
+
+    def test_home_my_calls_per_month_of_the_year(self):
+        data, series, partners = self.home(self.alice)
+        self.assertEqual(len(data["buckets"]), 12)
+        self.assertEqual(data["buckets"][0], "Jan 2025")
+        self.assertEqual(series["received"], [1] + [0] * 11)
+        self.assertEqual(series["missed"], [0] * 6 + [1] + [0] * 5)
+        self.assertEqual(series["outgoing"], [0] * 12, "Bob's outgoing call rang Alice's line but is not hers")
+        self.assertEqual(data["totals"], {"received": 1, "missed": 1, "outgoing": 0, "talk_seconds": 300})
+        self.assertEqual(partners, [("Report Partner One", 300)])
+        with_internal = self.home(self.alice, internal=True)[0]
+        self.assertEqual((with_internal["totals"]["received"], with_internal["totals"]["talk_seconds"]), (2, 360))
+
+    def test_home_my_missed_calls(self):
+        data, series, _partners = self.home(self.alice, scope="missed")
+        self.assertEqual(data["totals"], {"received": 0, "missed": 1, "outgoing": 0, "talk_seconds": 0})
+        self.assertEqual(series["missed"][6], 1)
+
+    def test_home_team_for_managers_only(self):
+        self.env["k2.cc.call"].search([("pbx_id", "!=", self.pbx.id)]).unlink()  # demo calls
+        data, series, partners = self.home(self.manager, scope="team")
+        self.assertTrue(data["can_see_team"])
+        self.assertEqual(series["received"], [1] + [0] * 5 + [1] + [0] * 5)
+        self.assertEqual(series["missed"], [0, 1] + [0] * 4 + [1] + [0] * 5,
+                         "the busy call of 31 January 23:30 UTC is February in Prague")
+        self.assertEqual(series["outgoing"][6], 1)
+        self.assertEqual(partners, [("Report Partner Two", 720), ("Report Partner One", 300)])
+        self.assertFalse(self.home(self.alice)[0]["can_see_team"])
+        with self.assertRaises(AccessError):
+            self.home(self.alice, scope="team")
+
+    def test_home_periods_cut_like_read_group(self):
+        def buckets(period, now):
+            report = self.env["k2.cc.call.report"].with_user(self.alice).with_context(tz="Europe/Prague")
+            return report.cc_home_data("mine", period, now=now)["buckets"]
+
+        self.assertEqual(len(buckets("today", "2025-07-20T10:00:00")), 24)
+        self.assertEqual(buckets("week", "2025-07-16T10:00:00")[0], "Sun 13 Jul",
+                         "weeks start on the language's first day (Sunday in English)")
+        self.assertEqual(len(buckets("month", "2025-02-10T10:00:00")), 28)
+        quarter = buckets("quarter", "2025-08-10T10:00:00")
+        self.assertEqual((quarter[0], len(quarter)), ("29 Jun", 14))
+        last_year = buckets("12months", "2025-07-20T10:00:00")
+        self.assertEqual((last_year[0], last_year[-1]), ("Aug 2024", "Jul 2025"))
+        data = self.home(self.alice, period="quarter")[0]
+        self.assertEqual(data["totals"]["missed"], 1, "15 July is in the quarter of 20 July")

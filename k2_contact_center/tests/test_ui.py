@@ -256,3 +256,37 @@ def _commit_then_run_postcommit(cr, _commit=sql_db.TestCursor.commit):
     cr.postcommit._funcs.extend(funcs)
     cr.postcommit.data.update(data)
     cr.postcommit.run()
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardsUi(HttpCase):
+    def test_home_and_every_dashboard(self):
+        """The app opens on its home screen (the figures of the manager's own
+        calls, then the team's); each dashboard draws its graph and pivot."""
+        self.env["k2.cc.call"].search([]).unlink()  # the demo calls would blur the known figures
+        pbx = self.env["k2.cc.pbx"].create({"code": "DASH", "name": "Dashboard PBX", "host": "127.0.0.1"})
+        manager = new_test_user(self.env, "k2dash", name="Dashboard Manager", tz="Europe/Prague",
+                                groups="base.group_user,k2_contact_center.group_k2_cc_manager")
+        colleague = new_test_user(self.env, "k2dash2", name="Dashboard Agent", groups="base.group_user")
+        lines = self.env["k2.cc.line"].create([
+            {"pbx_id": pbx.id, "extension": "201", "user_id": manager.id},
+            {"pbx_id": pbx.id, "extension": "202", "user_id": colleague.id},
+        ])
+        customer = self.env["res.partner"].create({"name": "Dashboard Customer", "is_company": True})
+        now = fields.Datetime.now().replace(microsecond=0)
+        calls = [  # (line, direction, disposition, talk seconds); all of them now: this month, this year
+            (lines[0], "inbound", "answered", 240), (lines[0], "inbound", "answered", 180),
+            (lines[0], "inbound", "no_answer", 0), (lines[0], "outbound", "answered", 120),
+            (lines[1], "inbound", "answered", 60), (lines[1], "inbound", "answered", 30),
+        ]
+        for index, (line, direction, disposition, talk) in enumerate(calls):
+            start = now - timedelta(seconds=index + 1)
+            answered = disposition == "answered"
+            self.env["k2.cc.call"].create({
+                "pbx_id": pbx.id, "pbx_call_id": f"dash.{index}", "line_id": line.id, "user_id": line.user_id.id,
+                "rang_line_ids": [(6, 0, line.ids)], "direction": direction, "disposition": disposition,
+                "partner_id": customer.id, "start": start,
+                "answer_time": start + timedelta(seconds=5) if answered else False,
+                "end": start + timedelta(seconds=5 + talk),
+            })
+        self.start_tour("/odoo", "k2_cc_dashboards_tour", login="k2dash")

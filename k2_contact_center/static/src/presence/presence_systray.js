@@ -37,7 +37,7 @@ export class PresenceSystray extends Component {
     }
 
     openContactCenter() {
-        this.action.doAction("k2_contact_center.k2_cc_call_action");
+        this.action.doAction("k2_contact_center.k2_cc_home_action");
     }
 }
 

@@ -2,7 +2,8 @@ import { registry } from "@web/core/registry";
 import { IntegerField, integerField } from "@web/views/fields/integer/integer_field";
 
 /**
- * Seconds as a call length: "4:07" under an hour, "1:02:03" above.
+ * Seconds as a call length, h:mm:ss ("0:04:07", "1:02:03"): the same shape in
+ * lists, forms and dashboards, so columns of lengths read at a glance.
  * Call lengths are stored in whole seconds so reports can sum them exactly.
  */
 export function formatDuration(value) {
@@ -11,12 +12,9 @@ export function formatDuration(value) {
     }
     const total = Math.max(Math.round(value), 0);
     const hours = Math.floor(total / 3600);
-    const minutes = Math.floor((total % 3600) / 60);
+    const minutes = String(Math.floor((total % 3600) / 60)).padStart(2, "0");
     const seconds = String(total % 60).padStart(2, "0");
-    if (hours) {
-        return `${hours}:${String(minutes).padStart(2, "0")}:${seconds}`;
-    }
-    return `${minutes}:${seconds}`;
+    return `${hours}:${minutes}:${seconds}`;
 }
 
 export class DurationField extends IntegerField {

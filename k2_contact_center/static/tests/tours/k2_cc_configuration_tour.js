@@ -11,8 +11,16 @@ registry.category("web_tour.tours").add("k2_cc_configuration_tour", {
             run: "click",
         },
         {
-            content: "The call history shows talk time as minutes and seconds",
-            trigger: ".o_list_view .o_data_row:contains('Tour Caller') td[name='talk_duration']:contains('4:07')",
+            content: "The app opens on its home screen; the call history is beside it",
+            trigger: ".o_k2_cc_home",
+        },
+        {
+            trigger: ".o_menu_sections [data-menu-xmlid='k2_contact_center.k2_cc_call_menu']",
+            run: "click",
+        },
+        {
+            content: "The call history shows talk time as h:mm:ss",
+            trigger: ".o_list_view .o_data_row:contains('Tour Caller') td[name='talk_duration']:contains('0:04:07')",
         },
         {
             content: "Open the call",
@@ -21,7 +29,7 @@ registry.category("web_tour.tours").add("k2_cc_configuration_tour", {
         },
         {
             content: "The form shows the ring time and who called",
-            trigger: ".o_form_view .o_field_widget[name='ring_duration']:contains('0:12')",
+            trigger: ".o_form_view .o_field_widget[name='ring_duration']:contains('0:00:12')",
         },
         {
             trigger: ".o_form_view .o_field_widget[name='commercial_partner_id']:contains('Tour Caller')",

@@ -1,0 +1,183 @@
+import { Component, onMounted, onWillStart, onWillUnmount, useEffect, useRef, useState } from "@odoo/owl";
+import { loadBundle } from "@web/core/assets";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+import { formatDuration } from "../views/duration_field";
+
+const PERIODS = [
+    ["today", _t("Today")],
+    ["week", _t("This week")],
+    ["month", _t("This month")],
+    ["quarter", _t("This quarter")],
+    ["year", _t("This year")],
+    ["12months", _t("Last 12 months")],
+];
+const TYPE_COLORS = { received: "#28a745", missed: "#dc3545", outgoing: "#017e84" };
+
+/**
+ * The Contact Center's landing screen (the seed's "Kontaktní centrum" form):
+ * the user's state with connect / disconnect, preset scopes and a period, the
+ * call counts by type and the talk time per partner, each as bars or lines.
+ */
+export class ContactCenterHome extends Component {
+    static template = "k2_contact_center.Home";
+    static props = ["*"];
+
+    setup() {
+        this.orm = useService("orm");
+        this.action = useService("action");
+        this.presence = useState(useService("k2_cc_presence").state);
+        this.presenceService = useService("k2_cc_presence");
+        this.periods = PERIODS;
+        this.state = useState({
+            scope: "mine",
+            period: "month",
+            internal: false,
+            data: null,
+            callsChart: "bar",
+            partnersChart: "bar",
+        });
+        this.callsCanvas = useRef("callsCanvas");
+        this.partnersCanvas = useRef("partnersCanvas");
+        this.charts = {};
+        onWillStart(async () => {
+            await Promise.all([loadBundle("web.chartjs_lib"), this.load()]);
+        });
+        onMounted(() => this.draw());
+        useEffect(
+            () => this.draw(),
+            () => [this.state.data, this.state.callsChart, this.state.partnersChart]
+        );
+        onWillUnmount(() => Object.values(this.charts).forEach((chart) => chart.destroy()));
+    }
+
+    async load() {
+        this.state.data = await this.orm.call("k2.cc.call.report", "cc_home_data", [], {
+            scope: this.state.scope,
+            period: this.state.period,
+            internal: this.state.internal,
+        });
+    }
+
+    async choose(key, value) {
+        this.state[key] = value;
+        await this.load();
+    }
+
+    get totalCalls() {
+        const totals = this.state.data.totals;
+        return totals.received + totals.missed + totals.outgoing;
+    }
+
+    formatDuration(seconds) {
+        return formatDuration(seconds);
+    }
+
+    draw() {
+        const data = this.state.data;
+        if (!data || !this.callsCanvas.el) {
+            return;
+        }
+        this.drawChart("calls", this.callsCanvas.el, this.state.callsChart, {
+            labels: data.buckets,
+            datasets: data.series.map((serie) => ({
+                label: serie.label,
+                data: serie.counts,
+                backgroundColor: TYPE_COLORS[serie.type],
+                borderColor: TYPE_COLORS[serie.type],
+                fill: false,
+                tension: 0.2,
+            })),
+        });
+        this.drawChart(
+            "partners",
+            this.partnersCanvas.el,
+            this.state.partnersChart,
+            {
+                labels: data.partners.map((partner) => partner.name),
+                datasets: [
+                    {
+                        label: _t("Talk time (minutes)"),
+                        data: data.partners.map((partner) => Math.round(partner.talk_seconds / 6) / 10),
+                        backgroundColor: "#714b67",
+                        borderColor: "#714b67",
+                        fill: false,
+                    },
+                ],
+            },
+            {
+                plugins: {
+                    tooltip: {
+                        callbacks: {
+                            label: (item) => formatDuration(data.partners[item.dataIndex].talk_seconds),
+                        },
+                    },
+                },
+                onClick: (_event, elements) => {
+                    if (elements.length) {
+                        this.openPartnerCalls(data.partners[elements[0].index]);
+                    }
+                },
+            }
+        );
+    }
+
+    drawChart(key, canvas, type, data, options = {}) {
+        this.charts[key]?.destroy();
+        this.charts[key] = new Chart(canvas, {
+            type,
+            data,
+            options: {
+                maintainAspectRatio: false,
+                animation: false,
+                scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+                ...options,
+            },
+        });
+    }
+
+    openCalls(callType = false) {
+        const domain = [...this.state.data.domain];
+        if (callType) {
+            domain.push(["call_type", "=", callType]);
+        }
+        this.action.doAction({
+            type: "ir.actions.act_window",
+            name: _t("Calls"),
+            res_model: "k2.cc.call",
+            domain: [["state", "=", "done"], ...domain.map((leaf) => this.onCall(leaf))],
+            views: [
+                [false, "list"],
+                [false, "form"],
+            ],
+        });
+    }
+
+    openPartnerCalls(partner) {
+        this.action.doAction({
+            type: "ir.actions.act_window",
+            name: partner.name,
+            res_model: "k2.cc.call",
+            domain: [
+                ["state", "=", "done"],
+                ["commercial_partner_id", "=", partner.id],
+                ...this.state.data.domain.map((leaf) => this.onCall(leaf)),
+            ],
+            views: [
+                [false, "list"],
+                [false, "form"],
+            ],
+        });
+    }
+
+    /** A leaf of the analysis' domain, on the call history. */
+    onCall(leaf) {
+        if (Array.isArray(leaf) && leaf[0].startsWith("call_id.")) {
+            return [leaf[0].slice("call_id.".length), leaf[1], leaf[2]];
+        }
+        return leaf;
+    }
+}
+
+registry.category("actions").add("k2_cc_home", ContactCenterHome);
