@@ -3,6 +3,7 @@
 # only the Odoo-free ``services`` package is wanted, so the ORM glue stays out.
 if __name__.startswith("odoo.addons."):
     from . import cli
+    from . import controllers
     from . import models
     from . import wizard
     from . import report

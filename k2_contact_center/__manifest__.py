@@ -39,6 +39,7 @@
             "k2_contact_center/static/src/presence/**/*",
             "k2_contact_center/static/src/call_card/**/*",
             "k2_contact_center/static/src/home/**/*",
+            "k2_contact_center/static/src/recording/**/*",
         ],
         "web.assets_tests": [
             "k2_contact_center/static/tests/tours/**/*",

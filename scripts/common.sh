@@ -19,6 +19,15 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
+# ffmpeg converts PBX recordings to MP3 (the addon and its tests need it);
+# openssl makes the throwaway certificate of the HTTPS recording tests.
+ensure_ffmpeg() {
+    if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null || ! command -v openssl >/dev/null; then
+        say "Installing ffmpeg and openssl"
+        apt_install ffmpeg openssl
+    fi
+}
+
 odoo_is_importable() {
     "$PYTHON" -c 'import sys, odoo.release; sys.exit(odoo.release.version_info[0] != 18)' 2>/dev/null
 }

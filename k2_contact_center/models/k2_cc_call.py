@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, html2plaintext
 
 from ..services import numbers
@@ -91,6 +91,11 @@ class K2CcCall(models.Model):
     line_id = fields.Many2one("k2.cc.line", index=True, ondelete="set null")
     rang_line_ids = fields.Many2many("k2.cc.line", string="Lines That Rang")
     transfers = fields.Json(copy=False)
+    recording_attachment_id = fields.Many2one(
+        "ir.attachment", string="Cached Recording", readonly=True, copy=False, ondelete="set null",
+        help="The recording fetched from the PBX, as MP3; deleted after the retention period of the Settings.",
+    )
+    can_play_recording = fields.Boolean(compute="_compute_can_play_recording")
     originated = fields.Boolean(
         string="Click-to-Call", readonly=True, copy=False,
         help="Placed from Odoo: the PBX rang the user's phone first, then dialled the number.",
@@ -113,6 +118,16 @@ class K2CcCall(models.Model):
                 call.call_type = "outgoing"
             else:
                 call.call_type = "received" if call.disposition == "answered" else "missed"
+
+    @api.depends("state", "disposition", "user_id", "pbx_id.recording_url")
+    @api.depends_context("uid")
+    def _compute_can_play_recording(self):
+        manager = self.env.user.has_group("k2_contact_center.group_k2_cc_manager")
+        for call in self:
+            call.can_play_recording = (
+                call.state == "done" and call.disposition == "answered" and bool(call.pbx_id.recording_url)
+                and (manager or call.user_id == self.env.user)
+            )
 
     @api.depends("direction")
     def _compute_is_internal(self):
@@ -350,6 +365,54 @@ class K2CcCall(models.Model):
                 if recipient.get("type") == "user" and not recipient.get("share"):
                     recipient["notif"] = "inbox"
         return recipients
+
+    # -- recordings -----------------------------------------------------------
+
+    def action_play_recording(self):
+        """Fetch the call's recording from the PBX (once: it is kept as an
+        attachment) and play it in the browser."""
+        self.ensure_one()
+        self._cc_check_recording_access()
+        self.sudo()._cc_recording()
+        return {
+            "type": "ir.actions.client",
+            "tag": "k2_cc_play_recording",
+            "params": {"url": f"/k2_contact_center/recording/{self.id}", "title": self.display_name},
+        }
+
+    def _cc_check_recording_access(self):
+        """Recordings are for contact-center managers and the call's responsible user."""
+        self.ensure_one()
+        self.check_access("read")
+        if self.user_id != self.env.user and not self.env.user.has_group("k2_contact_center.group_k2_cc_manager"):
+            raise AccessError(self.env._("Only the call's responsible user and contact-center managers may hear "
+                                         "its recording."))
+
+    def _cc_recording(self):
+        """The cached MP3 attachment of the recording, fetched when missing. The
+        attachment belongs to no record: nobody reaches it but through
+        ``_cc_check_recording_access`` (the recording route)."""
+        self.ensure_one()
+        if not self.recording_attachment_id:
+            mp3 = self.pbx_id._cc_fetch_recording(self)
+            self.recording_attachment_id = self.env["ir.attachment"].sudo().create({
+                "name": f"recording-{self.pbx_id.code}-{self.pbx_call_id}.mp3",
+                "raw": mp3,
+                "mimetype": "audio/mpeg",
+                "description": self.display_name,
+            })
+        return self.recording_attachment_id
+
+    @api.model
+    def _cc_purge_recordings(self):
+        """Cron: delete the cached recordings older than the retention period of their company."""
+        for [company] in self.sudo()._read_group([("recording_attachment_id", "!=", False)], ["company_id"]):
+            limit = fields.Datetime.now() - timedelta(days=max(company.cc_recording_retention_days, 0))
+            calls = self.sudo().search([("company_id", "=", company.id), ("recording_attachment_id", "!=", False),
+                                        ("recording_attachment_id.create_date", "<", limit)])
+            if calls:
+                _logger.info("Deleting %s cached call recordings of %s", len(calls), company.name)
+                calls.recording_attachment_id.unlink()
 
     # -- click-to-call ------------------------------------------------------
 

@@ -1,12 +1,20 @@
+import logging
 import time
 from datetime import timedelta
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.base.models.res_partner import _tz_get
+
+from ..services import recordings
 from ..services.ami_connector import AmiError, run_once
 from ..services.number_plan import NumberPlan, PatternError, parse_patterns
 from .k2_cc_call import ORIGINATE_PREFIX
+
+_logger = logging.getLogger(__name__)
 
 ADMIN_GROUP = "k2_contact_center.group_k2_cc_admin"
 # A bridge that has not written a heartbeat for this long is taken for dead.
@@ -48,7 +56,16 @@ class K2CcPbx(models.Model):
     timeout = fields.Integer(string="Timeout (s)", default=10, help="How long to wait for an answer of the PBX.")
     recording_url = fields.Char(
         string="Recordings Address",
-        help="Web address of the call recordings. May hold {call_id}, {year}, {month}, {day}, {caller}, {callee}.",
+        help="Web address of a call's recording on the PBX, e.g. "
+        "https://pbx.example.com/monitor/{year}/{month}/{day}/{call_id}.wav. Placeholders: {call_id}, {caller}, "
+        "{callee}, {year}, {month}, {day}, {hour}, {minute}, {second}, {date} (YYYYMMDD), {time} (HHMMSS), "
+        "in the PBX's time zone. Only the PBX's own host is ever asked for a recording.",
+    )
+    recording_username = fields.Char(string="Recordings User", help="User of the recordings address, when it asks.")
+    recording_password = fields.Char(string="Recordings Password", groups=ADMIN_GROUP, copy=False)
+    tz = fields.Selection(
+        _tz_get, string="Time Zone", default=lambda self: self.env.user.tz or "UTC",
+        help="Time zone of the PBX's clock: the date parts of the recordings address are read in it.",
     )
 
     # -- dialling (seed: Předčíslí pro volání z interního telefonu, Mezinárodní telefonní předvolba) --
@@ -184,6 +201,15 @@ class K2CcPbx(models.Model):
                 if value and not value.isdigit():
                     raise ValidationError(self.env._("The %(label)s may hold only digits.", label=label))
 
+    @api.constrains("recording_url", "host")
+    def _check_recording_url(self):
+        for pbx in self.filtered("recording_url"):
+            try:
+                recordings.recording_origin(pbx.recording_url, pbx.host)
+            except recordings.RecordingError as error:
+                raise ValidationError(self.env._("Recordings address of %(pbx)s: %(error)s",
+                                                 pbx=pbx.display_name, error=error)) from error
+
     def action_test_connection(self):
         """Log in to the PBX with this configuration and ping it; say how it went."""
         self.ensure_one()
@@ -260,6 +286,32 @@ class K2CcPbx(models.Model):
         pbx = self.sudo()
         return run_once(pbx.host, pbx.port or 5038, pbx.username or "", pbx.password or "", work,
                         timeout=pbx.timeout or 10)
+
+    def _cc_fetch_recording(self, call):
+        """The recording of ``call`` from this PBX's recordings address, as MP3
+        bytes. Only the PBX's own host is asked, with the PBX's time limit and
+        a size limit; every failure is a UserError saying what went wrong."""
+        self.ensure_one()
+        pbx = self.sudo()
+        if not pbx.recording_url:
+            raise UserError(self.env._("The PBX %(pbx)s has no recordings address.", pbx=pbx.name))
+        start = pytz.utc.localize(call.start).astimezone(pytz.timezone(pbx.tz or "UTC")).replace(tzinfo=None)
+        try:
+            origin = recordings.recording_origin(pbx.recording_url, pbx.host)
+            url = recordings.render_recording_url(
+                pbx.recording_url, call_id=call.pbx_call_id, start=start, caller=call.caller_number or "",
+                callee=call.called_number or "", allowed_origin=origin)
+            auth = (pbx.recording_username, pbx.recording_password or "") if pbx.recording_username else None
+            data, content_type = recordings.fetch_recording(url, allowed_origin=origin, auth=auth,
+                                                            timeout=pbx.timeout or 10)
+            return recordings.to_mp3(data, content_type, format_hint=url)
+        except recordings.RecordingMissing as error:
+            raise UserError(self.env._("The PBX %(pbx)s has no recording of this call (%(why)s).",
+                                       pbx=pbx.name, why=error)) from error
+        except recordings.RecordingError as error:
+            _logger.warning("Recording of call %s from %s: %s", call.pbx_call_id, pbx.name, error)
+            raise UserError(self.env._("The recording of this call could not be played: %(why)s",
+                                       why=error)) from error
 
     def _cc_number_plan(self):
         """The pure-Python view of this PBX's number plan (``services.number_plan``)."""

@@ -14,6 +14,10 @@ class ResCompany(models.Model):
         string="Outgoing Call Activity",
         default=lambda self: self.env.ref("k2_contact_center.mail_activity_type_outgoing_call", False),
     )
+    cc_recording_retention_days = fields.Integer(
+        string="Keep Recordings (days)", default=30,
+        help="Recordings fetched from the PBX are kept this many days, then deleted (the PBX keeps its own copy).",
+    )
     cc_default_country_id = fields.Many2one(
         "res.country",
         string="Default Country for Numbers",

@@ -11,3 +11,4 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.cc_outgoing_activity_type_id", readonly=False
     )
     cc_default_country_id = fields.Many2one(related="company_id.cc_default_country_id", readonly=False)
+    cc_recording_retention_days = fields.Integer(related="company_id.cc_recording_retention_days", readonly=False)
