@@ -49,6 +49,16 @@ class K2CcPbx(models.Model):
     port = fields.Integer(default=5038)
     username = fields.Char(string="User")
     password = fields.Char(groups=ADMIN_GROUP, copy=False)
+    ari_url = fields.Char(
+        string="Web PBX Address",
+        help="Base address of the Asterisk REST Interface, e.g. https://pbx.example.com:8089 (the part before /ari).",
+    )
+    ari_app = fields.Char(
+        string="Application", default="k2_contact_center",
+        help="Name of the ARI application the bridge subscribes as; nothing to set up in Asterisk for it.",
+    )
+    ari_username = fields.Char(string="Web PBX User", help="User of the ARI (ari.conf).")
+    ari_password = fields.Char(string="Web PBX Password", groups=ADMIN_GROUP, copy=False)
     default_context = fields.Char(default="from-internal", help="Dialplan context used to place calls.")
     version = fields.Char(help="Asterisk version of the PBX, as its administrator gave it.")
     ip_address = fields.Char(string="IP Address", help="Address the PBX sees Odoo under, when it differs.")
