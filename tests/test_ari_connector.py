@@ -361,6 +361,38 @@ def test_core_show_channels_like_ami_for_the_bridges_resync():
         rig.sim.run(lambda sim: played.done)
 
 
+def test_resync_from_the_connected_callback_keeps_the_tracker_in_one_thread():
+    """How the bridge resyncs over ARI: in on_state("connected"), before any
+    event is read, so the tracker is only ever used by the connector's thread."""
+    resyncs = []
+    with Rig() as rig:
+        connector = rig.connector
+        recorder = rig.recorder
+
+        def on_state(state, detail):
+            recorder.on_state(state, detail)
+            if state == CONNECTED:
+                alive = {c["Linkedid"] for c in connector.core_show_channels()}
+                gone = [c["call_id"] for c in recorder.tracker.open_calls() if c["call_id"] not in alive]
+                resyncs.append((connector.connections, threading.current_thread().name,
+                                recorder.tracker.close_calls(gone)))
+
+        connector.on_state = on_state
+        connector.wait_connected(5)  # (the first connection may be up before the callback was swapped)
+        held = rig.sim.run(lambda sim: sim.play_call("inbound_answered", hold=True, extension="201"))
+        until(lambda: recorder.names().count("BridgeEnter") >= 2, what="the call up")
+        rig.sim.run(lambda sim: sim.stop_answering_pings(True))  # its end will be lost with the link
+        rig.sim.run(lambda sim: held.release())
+        rig.sim.run(lambda sim: held.done)
+        until(lambda: any(s == DISCONNECTED for s, _ in recorder.states), what="the link lost")
+        rig.sim.run(lambda sim: sim.stop_answering_pings(False))
+        until(lambda: any(number >= 2 for number, _, _ in resyncs), what="resynced")
+        _, thread, closed = resyncs[-1]
+        assert thread == "ari-connector"
+        assert [r["call_id"] for r in closed] == [held.expected[0]["call_id"]]
+        assert recorder.tracker.open_calls() == []
+
+
 def test_clean_shutdown_sends_a_close_frame_and_ends_the_thread():
     with Rig() as rig:
         rig.connector.wait_connected(5)
