@@ -33,7 +33,11 @@ not ARI events (invalid JSON, binary, not UTF-8) are logged, counted in
 
 Threading: one daemon thread reads the WebSocket; ``on_event`` and
 ``on_state`` run in it and must not block long (hand work over through a
-queue). The other methods may be called from any thread.
+queue). The other methods may be called from any thread. There is no event
+loop (``ConnectorThread.loop``, ``call()``): ``on_state("connected", ...)``
+runs before the first event of the new link is read, so a resync done right
+there (``core_show_channels()``, one HTTP request) sees the call tracker in
+the same thread as ``on_event`` and misses no event.
 
 The errors of this module are also the AMI connector's (``AriError`` is an
 ``AmiError``, ``AriLinkLost`` an ``AmiLinkLost``...), so code written for one
@@ -523,7 +527,8 @@ class AriConnector:
         except websocket.WebSocketBadStatusException as error:
             ws.shutdown()
             status = error.status_code
-            reason = _reason_of(error.resp_body) or (error.status_message or "")
+            # (resp_body and status_message are missing from older websocket-client releases)
+            reason = _reason_of(getattr(error, "resp_body", None)) or getattr(error, "status_message", None) or ""
             if status in (401, 403):
                 raise AriLoginError(f"ARI refused user {self.username!r} (HTTP {status} {reason}): check the ARI "
                                     f"user and password (ari.conf)", reason=reason, status=status) from None
