@@ -215,14 +215,13 @@ class _Group:
 
 
 class _Chan:
-    __slots__ = ("uid", "name", "group", "born", "created_json", "created_ts")
+    __slots__ = ("uid", "name", "group", "created_json", "created_ts")
 
-    def __init__(self, uid, name, group, born, created_json=None, created_ts=None):
+    def __init__(self, uid, name, group, created_json=None, created_ts=None):
         self.uid = uid
         self.name = name
         self.group = group
-        self.born = born  # its ChannelCreated was seen
-        self.created_json = created_json
+        self.created_json = created_json  # None: it existed before we listened
         self.created_ts = created_ts
 
 
@@ -395,7 +394,7 @@ class AriTranslator:
         if chan is None and uid not in self._gone:
             group = _Group(None)
             group.linkedid = _text(channel.get("linkedid")) or uid
-            chan = _Chan(uid, _text(channel.get("name")), group, born=False)
+            chan = _Chan(uid, _text(channel.get("name")), group)
             group.members.append(chan)
             self._chans[uid] = chan
         return chan
@@ -452,7 +451,7 @@ class AriTranslator:
             group = _Group(ts)
             if half is not None:
                 self._locals[half[0]] = group
-        chan = _Chan(uid, name, group, True, channel, ts)
+        chan = _Chan(uid, name, group, channel, ts)
         self._chans[uid] = chan
         if group.linkedid is not None:  # the second half of an already known Local pair
             group.members.append(chan)
