@@ -3,6 +3,7 @@ calls rendered as Asterisk's ARI events, replay of ARI stream files."""
 
 import asyncio
 import base64
+import io
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import wave
 from datetime import datetime
 
 import pytest
@@ -342,3 +344,27 @@ def test_cli_drops_connections_on_sigusr1():
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def test_recordings_served_as_wav_without_login_only_when_asked():
+    for recordings in (True, False):
+        sim = AriSimulatorThread(username="odoo", secret="s3cret", recordings=recordings)
+        port = sim.start()
+        try:
+            url = f"http://127.0.0.1:{port}/recordings/2026/11/25/1700000000.12.wav"
+            if recordings:
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    with wave.open(io.BytesIO(answer.read())) as recording:
+                        seconds = recording.getnframes() / recording.getframerate()
+                assert 3 <= seconds <= 8
+                with urllib.request.urlopen(url, timeout=5) as again:
+                    assert wave.open(io.BytesIO(again.read())).getnframes() == seconds * 8000, "same path, same file"
+            else:
+                try:
+                    urllib.request.urlopen(url, timeout=5)
+                except urllib.error.HTTPError as error:
+                    assert error.code == 401
+                else:
+                    raise AssertionError("recordings served although not asked for")
+        finally:
+            sim.stop()

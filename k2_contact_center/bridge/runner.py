@@ -1,6 +1,7 @@
 """The bridge: the long-lived links between PBXs and one Odoo database.
 
-``PbxLink`` holds one PBX: its AMI connection (``services.ami_connector``),
+``PbxLink`` holds one PBX: its AMI connection (``services.ami_connector``) or
+web PBX event link (``services.ari_connector``),
 its call tracker, and the sink that writes to the database as the technical
 recorder user. A PostgreSQL advisory lock, held on a connection of its own for
 as long as the link lives, makes sure no other process or server links the
@@ -22,6 +23,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
 from ..services.ami_connector import ConnectorThread
+from ..services.ari_connector import AriConnector
 from ..services.call_sink import CallSink
 from ..services.call_tracker import CallTracker
 
@@ -63,25 +65,33 @@ class PbxLink:
             pbx = env["k2.cc.pbx"].browse(self.pbx_id)
             self.name = pbx.display_name
             self.signature = pbx_signature(pbx)
+            pbx_sudo = pbx.sudo()
+            connector_kind = pbx.connector
             config = {
                 "host": pbx.host or "127.0.0.1",
                 "port": pbx.port or 5038,
                 "username": pbx.username or "",
-                "secret": pbx.password or "",
+                "secret": pbx_sudo.password or "",
+                "ari_url": pbx.ari_url or "",
+                "ari_app": pbx.ari_app or "",
+                "ari_username": pbx.ari_username or "",
+                "ari_password": pbx_sudo.ari_password or "",
                 "timeout": pbx.timeout or 10,
             }
             self.tracker = CallTracker(pbx._cc_number_plan(), endpoints=pbx._cc_endpoints())
         self.sink = CallSink(self._write, name=self.name).start()
-        self.connector = ConnectorThread(
-            config["host"], config["port"], config["username"], config["secret"],
-            on_event=self._on_event,
-            on_state=self._on_state,
-            ping_interval=self.ping_interval,
-            action_timeout=self.action_timeout or config["timeout"],
-            name=f"k2cc-{self.name}",
-        )
+        common = {"on_event": self._on_event, "on_state": self._on_state, "ping_interval": self.ping_interval,
+                  "action_timeout": self.action_timeout or config["timeout"], "name": f"k2cc-{self.name}"}
+        if connector_kind == "ari":
+            self.connector = AriConnector(config["ari_url"], config["ari_app"], config["ari_username"],
+                                          config["ari_password"], **common)
+            address = config["ari_url"]
+        else:
+            self.connector = ConnectorThread(config["host"], config["port"], config["username"], config["secret"],
+                                             **common)
+            address = f"{config['host']}:{config['port']}"
         self.connector.start()
-        _logger.info("%s: linking to %s:%s", self.name, config["host"], config["port"])
+        _logger.info("%s: linking to %s", self.name, address)
         return True
 
     def stop(self, timeout=10.0):
@@ -107,15 +117,27 @@ class PbxLink:
             return
         self.sink.put(("state", {"state": state, "detail": None if state == "connected" else detail}))
         if state == "connected":
-            # Called on the connector's loop: the resync runs there too, beside the events.
-            asyncio.ensure_future(self._resync(), loop=self.connector.loop)
+            if isinstance(self.connector, AriConnector):
+                # Before the link reads its first event: the tracker stays on one thread.
+                self._resync(self.connector.core_show_channels)
+            else:
+                # Called on the connector's loop: the resync runs there too, beside the events.
+                asyncio.ensure_future(self._resync_async(), loop=self.connector.loop)
 
-    async def _resync(self):
+    async def _resync_async(self):
+        try:
+            channels = await self.connector.connector.core_show_channels()
+        except Exception as error:  # noqa: BLE001 - a failed resync is retried at the next reconnect
+            _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
+            return
+        self._resync(lambda: channels)
+
+    def _resync(self, list_channels):
         """At each (re)connect: calls the tracker still holds open but the PBX
         no longer knows ended while the link was down; calls the history holds
         open but this tracker never saw (a previous bridge's) are closed."""
         try:
-            channels = await self.connector.connector.core_show_channels()
+            channels = list_channels()
         except Exception as error:  # noqa: BLE001 - a failed resync is retried at the next reconnect
             _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
             return
@@ -177,13 +199,14 @@ class PbxLink:
 
 def pbx_signature(pbx):
     """What, when changed, needs a new link."""
-    return (pbx.host, pbx.port, pbx.username, pbx.sudo().password, pbx.connector, pbx.country_id.id,
+    return (pbx.host, pbx.port, pbx.username, pbx.sudo().password, pbx.connector, pbx.ari_url, pbx.ari_app,
+            pbx.ari_username, pbx.sudo().ari_password, pbx.country_id.id,
             pbx.extension_patterns, pbx.extension_prefix, pbx.trunk_names, pbx.outside_prefix,
             tuple(pbx.line_ids.mapped(lambda line: (line.extension, line.endpoint))))
 
 
 class BridgeManager:
-    """Keeps a link per active AMI PBX of one database."""
+    """Keeps a link per active PBX of one database."""
 
     def __init__(self, db_name, *, interval=30.0, pbx_codes=None):
         self.db_name = db_name
@@ -223,7 +246,8 @@ class BridgeManager:
         """Start links of new PBXs, restart changed or dead ones, stop removed ones; heartbeat."""
         with Registry(self.db_name).cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            domain = [("connector", "=", "ami"), ("host", "!=", False)]
+            domain = ["|", "&", ("connector", "=", "ami"), ("host", "!=", False),
+                      "&", ("connector", "=", "ari"), ("ari_url", "!=", False)]
             if self.pbx_codes:
                 domain.append(("code", "in", list(self.pbx_codes)))
             pbxs = env["k2.cc.pbx"].search(domain)

@@ -435,25 +435,13 @@ class K2CcCall(models.Model):
                                        number=number or self.env._("An empty number")))
         partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
         label = (partner and partner.name or number).replace('"', "'")
-        action = {
-            "Action": "Originate",
-            "Channel": line.endpoint or f"Local/{line.extension}@{pbx.default_context or 'from-internal'}",
-            "Context": pbx.default_context or "from-internal",
-            "Exten": dial,
-            "Priority": "1",
-            "Async": "true",
-            "CallerID": f'"{label}" <{dial}>',
-            "Timeout": str((pbx.timeout or 30) * 1000),
-            "Variable": [f"K2CC_USER={user.id}"],
-        }
+        context = pbx.default_context or "from-internal"
         try:
-            answer = pbx._cc_ami_session(lambda connector: connector.send_action(action, first_response=True))
+            pbx._cc_originate(line.endpoint or f"Local/{line.extension}@{context}", dial, context,
+                              f'"{label}" <{dial}>', {"K2CC_USER": user.id})
         except (AmiError, OSError) as error:
             raise UserError(self.env._("The PBX %(pbx)s refused the call: %(why)s", pbx=pbx.name,
                                        why=error or type(error).__name__)) from error
-        if answer.get("Response") != "Success":
-            raise UserError(self.env._("The PBX %(pbx)s refused the call: %(why)s", pbx=pbx.name,
-                                       why=answer.get("Message") or answer.get("Response")))
         # The call is in the history (and on the user's card) from the click on:
         # the bridge adopts it when the PBX reports the originated channels.
         call = self.sudo().with_context(tracking_disable=True, mail_create_nolog=True).create({

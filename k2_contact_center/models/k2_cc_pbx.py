@@ -10,7 +10,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..services import recordings
-from ..services.ami_connector import AmiError, run_once
+from ..services.ami_connector import AmiActionError, AmiError, run_once
+from ..services.ari_connector import AriClient
 from ..services.number_plan import NumberPlan, PatternError, parse_patterns
 from .k2_cc_call import ORIGINATE_PREFIX
 
@@ -225,20 +226,25 @@ class K2CcPbx(models.Model):
         self.ensure_one()
         started = time.monotonic()
         try:
-            self._cc_ami_session(lambda connector: connector.ping())
+            if self.connector == "ari":
+                info = self._cc_ari_client().info()
+                version = ((info or {}).get("system") or {}).get("version") or "?"
+            else:
+                self._cc_ami_session(lambda connector: connector.ping())
         except (AmiError, OSError) as error:
             return _notification(
                 self.env._("Connection to %(pbx)s failed", pbx=self.name),
-                self.env._("%(host)s:%(port)s answered: %(error)s", host=self.host, port=self.port,
+                self.env._("%(address)s answered: %(error)s", address=self._cc_address(),
                            error=error or type(error).__name__),
                 "danger",
             )
-        return _notification(
-            self.env._("Connected to %(pbx)s", pbx=self.name),
-            self.env._("Logged in as %(user)s; the PBX answered a ping in %(ms)d ms.", user=self.username,
-                       ms=(time.monotonic() - started) * 1000),
-            "success",
-        )
+        if self.connector == "ari":
+            message = self.env._("The web PBX (Asterisk %(version)s) answered as user %(user)s in %(ms)d ms.",
+                                 version=version, user=self.ari_username, ms=(time.monotonic() - started) * 1000)
+        else:
+            message = self.env._("Logged in as %(user)s; the PBX answered a ping in %(ms)d ms.",
+                                 user=self.username, ms=(time.monotonic() - started) * 1000)
+        return _notification(self.env._("Connected to %(pbx)s", pbx=self.name), message, "success")
 
     def action_view_lines(self):
         self.ensure_one()
@@ -286,6 +292,36 @@ class K2CcPbx(models.Model):
         from ..bridge import ensure_in_process_bridge  # noqa: PLC0415 - the bridge imports the registry machinery
 
         ensure_in_process_bridge(self.env.cr.dbname)
+
+    def _cc_address(self):
+        return self.ari_url if self.connector == "ari" else f"{self.host}:{self.port}"
+
+    def _cc_ari_client(self):
+        """The web PBX's HTTP interface, for what a web request needs (the
+        bridge's event link is its own)."""
+        self.ensure_one()
+        pbx = self.sudo()
+        if not pbx.ari_url:
+            raise UserError(self.env._("The PBX %(pbx)s has no web PBX address.", pbx=pbx.name))
+        return AriClient(pbx.ari_url, pbx.ari_username or "", pbx.ari_password or "", timeout=pbx.timeout or 10)
+
+    def _cc_originate(self, channel, exten, context, caller_id, variables):
+        """Ring ``channel`` (the user's phone), then dial ``exten`` in ``context``,
+        through whichever interface the PBX speaks. Raises ``AmiError`` (ARI's
+        errors are ones too) or ``OSError`` with the PBX's reason."""
+        self.ensure_one()
+        if self.connector == "ari":
+            self._cc_ari_client().originate(channel, exten, context, caller_id=caller_id, variables=variables,
+                                            timeout=self.timeout or 30)
+            return
+        action = {
+            "Action": "Originate", "Channel": channel, "Context": context, "Exten": exten, "Priority": "1",
+            "Async": "true", "CallerID": caller_id, "Timeout": str((self.timeout or 30) * 1000),
+            "Variable": [f"{key}={value}" for key, value in variables.items()],
+        }
+        answer = self._cc_ami_session(lambda connector: connector.send_action(action, first_response=True))
+        if answer.get("Response") != "Success":
+            raise AmiActionError(answer.get("Message") or answer.get("Response"), answer)
 
     def _cc_ami_session(self, work):
         """Run ``work(connector)`` in a short AMI session of its own (not the

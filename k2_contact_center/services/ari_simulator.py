@@ -15,7 +15,9 @@ Served, like Asterisk's HTTP server with ``ari.conf`` users:
   ``priority``, ``callerId``, ``timeout`` in the query or the JSON body,
   ``variables`` in the body): plays a click-to-call; an endpoint that is not
   one of the extensions is refused as Asterisk does (500, "Allocation failed");
-- ``GET /ari/channels``, ``GET /ari/asterisk/info``, ``GET /ari/asterisk/ping``.
+- ``GET /ari/channels``, ``GET /ari/asterisk/info``, ``GET /ari/asterisk/ping``;
+- with ``recordings``: ``GET /recordings/<anything>.wav`` without login, a generated
+  tone of a few seconds (the web server beside a PBX's monitor folder).
 
 Every request needs the user and password (HTTP basic auth, or
 ``api_key=user:password`` in the query): 401 otherwise.
@@ -55,14 +57,18 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import io
 import itertools
 import json
 import logging
+import math
 import random
 import signal
 import struct
 import threading
 import time
+import wave
+import zlib
 from datetime import datetime, timezone
 from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
@@ -392,8 +398,10 @@ class AriSimulator:
 
     def __init__(self, host="127.0.0.1", port=0, username="asterisk", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
-                 time_scale=0.0, seed=None):
+                 time_scale=0.0, seed=None, recordings=False):
         self.host = host
+        # Serve /recordings/<anything>.wav like the web server beside a PBX's monitor folder.
+        self.recordings = recordings
         self.port = port
         self.username = username
         self.secret = secret
@@ -585,6 +593,10 @@ class AriSimulator:
             if self._silent:
                 await reader.read()  # a half-open PBX: never answers
                 return
+            if self.recordings and method == "GET" and url.path.startswith("/recordings/"):
+                _respond_bytes(writer, *_recording(url.path))
+                await writer.drain()
+                return
             if not self._authorised(headers, query):
                 _respond(writer, 401, {"message": "Authentication required"},
                          ['WWW-Authenticate: Basic realm="Asterisk REST Interface"'])
@@ -739,6 +751,34 @@ def _respond(writer, status, payload, extra_headers=()):
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + data)
 
 
+def _respond_bytes(writer, status, content_type, data):
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", "Server: Apache", f"Content-Type: {content_type}",
+             f"Content-Length: {len(data)}", "Connection: close"]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + data)
+
+
+def _recording(path):
+    """``(status, content type, body)`` of a recording: a WAV of a few seconds
+    of two alternating tones (8 kHz mono, as Asterisk's MixMonitor writes),
+    its length and pitch derived from the path; 404 for anything not .wav."""
+    if not path.endswith(".wav"):
+        return 404, "text/plain", b"Not Found"
+    seed = zlib.crc32(path.encode())
+    seconds, pitch = 3 + seed % 6, 300 + seed % 400
+    rate = 8000
+    frames = bytearray()
+    for i in range(seconds * rate):
+        tone = pitch if (i // (rate // 2)) % 2 else pitch * 1.25
+        frames += struct.pack("<h", int(6000 * math.sin(2 * math.pi * tone * i / rate)))
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+    return 200, "audio/x-wav", buffer.getvalue()
+
+
 def _rewrite(event, round_no):
     """A recorded event for a later replay pass: other ids, the time of now."""
     if not isinstance(event, dict):
@@ -831,13 +871,16 @@ def main(argv=None):
     parser.add_argument("--trunk", default="k2-trunk")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--duration", type=float, default=None, help="traffic: seconds of calls to start")
+    parser.add_argument("--recordings", action="store_true",
+                        help="also serve /recordings/<anything>.wav (a generated tone) without login, "
+                        "like a web server beside the PBX's monitor folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     extensions = [e.strip() for e in args.extensions.split(",") if e.strip()]
 
     async def run():
         sim = AriSimulator(args.host, args.port, args.user, args.secret, extensions=extensions,
-                           trunk=args.trunk, seed=args.seed, time_scale=1.0)
+                           trunk=args.trunk, seed=args.seed, time_scale=1.0, recordings=args.recordings)
         await sim.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -4,6 +4,7 @@ from odoo import api
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..bridge.runner import BridgeManager, PbxLink
+from ..services.ari_simulator import AriSimulatorThread
 from ..services.simulator import SimulatorThread
 
 KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal", "queue",
@@ -14,16 +15,23 @@ KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound
 class TestBridgeEndToEnd(TransactionCase):
     """The simulator speaks AMI over TCP; the bridge links it to this database."""
 
+    simulator = SimulatorThread
+    garbage = b"Event: Newchannel\r\nEvent: Hangup\r\n\xff\xfe garbage\r\n\r\n"
+    login_refused = "Authentication failed"
+
+    def connection(self, port, password="s3cret"):
+        return {"connector": "ami", "host": "127.0.0.1", "port": port, "username": "odoo", "password": password}
+
     def setUp(self):
         super().setUp()
-        self.sim = SimulatorThread(username="odoo", secret="s3cret", extensions=("201", "202"), seed=3)
-        port = self.sim.start()
+        self.sim = self.simulator(username="odoo", secret="s3cret", extensions=("201", "202"), seed=3)
+        self.port = self.sim.start()
         self.addCleanup(self.sim.stop)
         self.agent = new_test_user(self.env, "k2e2e", groups="base.group_user")
         self.pbx = self.env["k2.cc.pbx"].create({
-            "code": "SIM", "name": "Simulator", "host": "127.0.0.1", "port": port,
-            "username": "odoo", "password": "s3cret", "country_id": self.env.ref("base.cz").id,
+            "code": "SIM", "name": "Simulator", "country_id": self.env.ref("base.cz").id,
             "extension_prefix": "221122", "extension_patterns": "2XX, 6XX", "trunk_names": "k2-trunk",
+            **self.connection(self.port),
         })
         self.env["k2.cc.line"].create([
             {"pbx_id": self.pbx.id, "extension": "201", "user_id": self.agent.id},
@@ -105,7 +113,7 @@ class TestBridgeEndToEnd(TransactionCase):
 
     def test_garbled_frames_do_not_stop_the_bridge(self):
         self.wait_for(lambda env: self.link_state() == "connected", "the link")
-        self.sim.run(lambda sim: sim.inject(b"Event: Newchannel\r\nEvent: Hangup\r\n\xff\xfe garbage\r\n\r\n"))
+        self.sim.run(lambda sim: sim.inject(self.garbage))
         expected = self.play(["inbound_answered"])
         self.wait_for(lambda env: len(self.finished_calls(env)) == 1, "the call after garbage")
         self.assertEqual(self.read_db(lambda env: self.finished_calls(env).pbx_call_id), expected[0]["call_id"])
@@ -128,14 +136,14 @@ class TestBridgeEndToEnd(TransactionCase):
 
     def test_refused_login_shows_on_the_pbx(self):
         self.link.stop()
-        self.env["k2.cc.pbx"].browse(self.pbx.id).password = "wrong"
+        self.env["k2.cc.pbx"].browse(self.pbx.id).write(self.connection(self.port, password="wrong"))
         self.env.flush_all()
         link = PbxLink(self.env.cr.dbname, self.pbx.id)
         self.assertTrue(link.start())
         self.addCleanup(link.stop)
         self.wait_for(lambda env: self.link_state() == "error", "the refused login")
         error = self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_error)
-        self.assertIn("Authentication failed", error)
+        self.assertIn(self.login_refused, error)
 
     def test_call_that_ended_while_the_link_was_half_open_is_closed_at_resync(self):
         self.wait_for(lambda env: self.link_state() == "connected", "the link")
@@ -173,3 +181,34 @@ class TestBridgeEndToEnd(TransactionCase):
         self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).write({"active": False}))
         manager.reconcile()
         self.assertFalse(manager.links)
+
+
+@tagged("post_install", "-at_install")
+class TestBridgeEndToEndAri(TestBridgeEndToEnd):
+    """The same, with the PBX as a web PBX: the simulator speaks ARI over a
+    WebSocket and HTTP; the same calls must give the same history."""
+
+    simulator = AriSimulatorThread
+    garbage = b"{not json at all"
+    login_refused = "check the ARI user and password"
+
+    def connection(self, port, password="s3cret"):
+        return {"connector": "ari", "host": "127.0.0.1", "ari_url": f"http://127.0.0.1:{port}",
+                "ari_app": "k2cc-test", "ari_username": "odoo", "ari_password": password}
+
+    def test_test_connection_and_click_to_call_over_http(self):
+        self.link.stop()  # this test uses the database directly, not in turn with the bridge
+        pbx = self.env["k2.cc.pbx"].browse(self.pbx.id)
+        ok = pbx.action_test_connection()
+        self.assertEqual(ok["params"]["type"], "success")
+        self.assertIn("web PBX (Asterisk", ok["params"]["message"])
+        pbx.link_state = "connected"
+        result = self.env["k2.cc.call"].with_user(self.agent).cc_dial("+420 601 123 456")
+        self.assertEqual(result["dialled"], "601123456")
+        originate = self.sim.run(lambda sim: [r for r in sim.requests_seen
+                                              if r["method"] == "POST" and r["path"] == "/ari/channels"])[-1]
+        self.assertEqual((originate["query"]["endpoint"], originate["query"]["context"]),
+                         ("Local/201@from-internal", "from-internal"))
+        pbx.ari_password = "wrong"
+        failed = pbx.action_test_connection()
+        self.assertEqual(failed["params"]["type"], "danger")
