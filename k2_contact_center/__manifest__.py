@@ -11,7 +11,7 @@
     "post_init_hook": "post_init_hook",
     "post_load": "post_load",
     "depends": ["mail", "contacts", "phone_validation", "bus", "web"],
-    "external_dependencies": {"python": ["phonenumbers", "panoramisk"]},
+    "external_dependencies": {"python": ["phonenumbers", "panoramisk", "websocket-client"]},
     "data": [
         "security/k2_cc_security.xml",
         "security/ir.model.access.csv",

@@ -57,7 +57,7 @@ registry.category("web_tour.tours").add("k2_cc_live_call_tour", {
             content: "What helps the agent: last contact, opportunities, amount due",
             trigger: ".o_k2_cc_call_card .o_k2_cc_card_last:contains('Received')",
         },
-        { trigger: ".o_k2_cc_call_card .o_k2_cc_card_opportunities:contains('1 open')" },
+        { trigger: ".o_k2_cc_call_card .o_k2_cc_card_opportunities:contains('1 ·')" },
         { trigger: ".o_k2_cc_call_card .o_k2_cc_card_due:contains('1,250.00')" },
         {
             content: "The customer picked up",
