@@ -5,7 +5,9 @@
 
 1. Parsing and tracking alone, on simulator-generated traffic: panoramisk's own
    parser (the ceiling of a panoramisk-based reader), the addon's AMI framing,
-   the call tracker alone, and framing plus tracker.
+   the call tracker alone, and framing plus tracker; then the same traffic as
+   a web PBX sends it (ARI JSON frames): translation to the AMI-shaped events
+   the tracker reads, and translation plus tracker.
 2. The bridge into PostgreSQL: the simulator sends ``--db-calls`` calls over
    TCP as fast as it can; the bridge (AMI connector, tracker, sink, ORM writes
    as the recorder user, bus notifications) writes them. Events/s until the
@@ -41,6 +43,8 @@ from odoo_db import drop_database, open_database  # noqa: E402
 from panoramisk.message import Message  # noqa: E402
 
 from k2_contact_center.services.ami_frames import AmiFrameParser  # noqa: E402
+from k2_contact_center.services.ari_events import AriTranslator  # noqa: E402
+from k2_contact_center.services.ari_simulator import AriRenderer  # noqa: E402
 from k2_contact_center.services.call_tracker import CallTracker  # noqa: E402
 from k2_contact_center.services.number_plan import NumberPlan  # noqa: E402
 from k2_contact_center.services.simulator import TrafficGenerator, render  # noqa: E402
@@ -104,6 +108,26 @@ def pure(calls):
         unit = "records" if "track" in label else "events"
         print(f"  {label:<30} {count / seconds:>10,.0f} events/s   ({result:,} {unit})")
     print(f"  (records expected: {len(expected):,})")
+
+    # The same traffic as a web PBX sends it: ARI JSON frames over the WebSocket.
+    renderer = AriRenderer()
+    frames = [json.dumps(dict(ari, application="k2cc")) for event in events for ari in renderer.render(event)]
+    print(f"The same traffic over ARI: {len(frames):,} JSON frames, {sum(map(len, frames)) / 1e6:.1f} MB")
+
+    def ari_translate():
+        translator = AriTranslator()
+        return sum(len(translator.feed(frame)) for frame in frames)
+
+    def ari_translate_and_track():
+        translator, tracker = AriTranslator(), CallTracker(plan)
+        return sum(item.kind == "record" for frame in frames for event in translator.feed(frame)
+                   for item in tracker.feed(event))
+
+    for label, fn in (("ARI JSON + translation", ari_translate), ("ARI JSON + translation + tracker",
+                                                                  ari_translate_and_track)):
+        seconds, result = timed(fn)
+        unit = "records" if "tracker" in label else "AMI-shaped events"
+        print(f"  {label:<34} {len(frames) / seconds:>10,.0f} frames/s   ({result:,} {unit})")
 
 
 def tracker_memory(calls):
