@@ -6,7 +6,7 @@ import logging
 import threading
 
 import pytest
-from ari_common import (
+from sim_common import (
     STREAM_EXPECTED,
     STREAM_PLAN,
     STREAMS,

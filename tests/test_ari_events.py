@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from ari_common import (
+from sim_common import (
     STREAM_EXPECTED,
     STREAM_PLAN,
     STREAMS,

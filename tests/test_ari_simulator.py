@@ -19,7 +19,7 @@ from datetime import datetime
 
 import pytest
 import websocket
-from ari_common import (
+from sim_common import (
     STREAMS,
     TIME_TOLERANCE,
     mismatches,

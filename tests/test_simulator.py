@@ -8,10 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sim_common import mismatches, records_from
 
 from k2_contact_center.services.ami_frames import AmiFrameParser, read_ami_file
-from k2_contact_center.services.call_tracker import CallTracker
-from k2_contact_center.services.number_plan import NumberPlan
 from k2_contact_center.services.simulator import (
     BANNER,
     CALL_KINDS,
@@ -22,8 +21,6 @@ from k2_contact_center.services.simulator import (
 
 REPO = Path(__file__).resolve().parent.parent
 TRACES = Path(os.environ.get("K2_AMI_TRACES") or REPO.parent / "shared" / "ami-traces")
-PLAN = NumberPlan.from_dict({"extension_pattern": ["2XX", "6XX"], "trunks": ["k2-trunk"], "country": "CZ"})
-COMPARED = ("direction", "disposition", "caller", "caller_name", "callee", "answered_by")
 
 
 def run(coro):
@@ -78,32 +75,6 @@ class Client:
 
 def events_of(blocks):
     return [b for b in blocks if "Event" in b]
-
-
-def records_from(events):
-    tracker = CallTracker(PLAN)
-    records = {}
-    for event in events:
-        for item in tracker.feed(event):
-            if item.kind == "record":
-                records[item.data["call_id"]] = item.data
-    return records
-
-
-def mismatches(expected, records):
-    problems = []
-    for spec in expected:
-        record = records.get(spec["call_id"])
-        if record is None:
-            problems.append((spec["kind"], spec["call_id"], "no record"))
-            continue
-        diff = {k: (spec[k], record[k]) for k in COMPARED if spec[k] != record[k]}
-        kinds = [t["kind"] for t in record["transfers"]]
-        if kinds != spec["transfers"]:
-            diff["transfers"] = (spec["transfers"], kinds)
-        if diff:
-            problems.append((spec["kind"], spec["call_id"], diff))
-    return problems
 
 
 def test_banner_login_ping_unknown_action():

@@ -189,7 +189,32 @@ class _Protocol(AMIProtocol):
         self.transport.abort()
 
 
-class AmiConnector:
+class LinkSettings:
+    """The timing of a self-healing PBX link, shared by the AMI and ARI
+    connectors: keep-alive pings, time limits, and the delays between
+    reconnection attempts (exponential, capped, with jitter)."""
+
+    def _set_timing(self, ping_interval, ping_timeout, connect_timeout, action_timeout, backoff_initial,
+                    backoff_max, backoff_factor, backoff_jitter, rng):
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.connect_timeout = connect_timeout
+        self.action_timeout = action_timeout
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.backoff_factor = backoff_factor
+        self.backoff_jitter = backoff_jitter
+        self._rng = rng or random.Random()
+
+    def backoff_delay(self, attempt):
+        """Delay before retry ``attempt`` (0-based): ``initial * factor**attempt``
+        capped at ``max``, minus up to ``jitter`` (a fraction) of it, so it
+        never exceeds ``max`` and clients do not retry in lockstep."""
+        base = min(self.backoff_max, self.backoff_initial * (self.backoff_factor ** min(attempt, 64)))
+        return base * (1.0 - self.backoff_jitter * self._rng.random())
+
+
+class AmiConnector(LinkSettings):
     """A self-healing AMI connection (see the module docstring).
 
     ``on_event(event: dict)`` and ``on_state(state: str, detail: str)`` are
@@ -207,16 +232,9 @@ class AmiConnector:
         self.on_event = on_event
         self.on_state = on_state
         self.events = events
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
-        self.connect_timeout = connect_timeout
         self.login_timeout = login_timeout
-        self.action_timeout = action_timeout
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
-        self.backoff_factor = backoff_factor
-        self.backoff_jitter = backoff_jitter
-        self._rng = rng or random.Random()
+        self._set_timing(ping_interval, ping_timeout, connect_timeout, action_timeout, backoff_initial, backoff_max,
+                         backoff_factor, backoff_jitter, rng)
         self.state = DISCONNECTED
         self.state_detail = ""
         self.last_event_at = None  # time.time() of the last event received
@@ -235,13 +253,6 @@ class AmiConnector:
     @property
     def connected(self):
         return self.state == CONNECTED
-
-    def backoff_delay(self, attempt):
-        """Delay before retry ``attempt`` (0-based): ``initial * factor**attempt``
-        capped at ``max``, minus up to ``jitter`` (a fraction) of it, so it
-        never exceeds ``max`` and clients do not retry in lockstep."""
-        base = min(self.backoff_max, self.backoff_initial * (self.backoff_factor ** min(attempt, 64)))
-        return base * (1.0 - self.backoff_jitter * self._rng.random())
 
     async def start(self):
         """Start connecting (returns at once; see :meth:`wait_connected`)."""

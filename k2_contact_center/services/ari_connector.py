@@ -51,7 +51,6 @@ import base64
 import contextlib
 import json
 import logging
-import random
 import select
 import socket
 import struct
@@ -75,6 +74,7 @@ from .ami_connector import (
     AmiLinkLost,
     AmiLoginError,
     AmiTimeout,
+    LinkSettings,
 )
 from .ari_events import AriTranslator
 
@@ -261,7 +261,7 @@ class AriClient:
         return channel
 
 
-class AriConnector:
+class AriConnector(LinkSettings):
     """A self-healing ARI event link plus its HTTP actions (see the module docstring).
 
     ``AriConnector(base_url, app, username, password, *, on_event=None,
@@ -282,16 +282,9 @@ class AriConnector:
         self.username = username
         self.on_event = on_event
         self.on_state = on_state
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
-        self.connect_timeout = connect_timeout
-        self.action_timeout = action_timeout
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
-        self.backoff_factor = backoff_factor
-        self.backoff_jitter = backoff_jitter
+        self._set_timing(ping_interval, ping_timeout, connect_timeout, action_timeout, backoff_initial, backoff_max,
+                         backoff_factor, backoff_jitter, rng)
         self.sslopt = sslopt
-        self._rng = rng or random.Random()
         self._name = name
         self._password = password
         self.url_problem = None
@@ -340,12 +333,6 @@ class AriConnector:
         for key, value in self._frame_errors.items():
             merged[key] = merged.get(key, 0) + value
         return merged
-
-    def backoff_delay(self, attempt):
-        """Delay before retry ``attempt`` (0-based): ``initial * factor**attempt``
-        capped at ``max``, minus up to ``jitter`` (a fraction) of it."""
-        base = min(self.backoff_max, self.backoff_initial * (self.backoff_factor ** min(attempt, 64)))
-        return base * (1.0 - self.backoff_jitter * self._rng.random())
 
     def start(self, timeout=5.0):
         """Start connecting in the connector's thread (returns at once; see

@@ -78,6 +78,8 @@ from collections import OrderedDict
 from datetime import datetime
 
 _logger = logging.getLogger(__name__)
+# what AriTranslator._ready answers for an event kept until its call is known
+HELD = object()
 
 # Seconds (of PBX time) a channel with activity waits for the Dial that would
 # make it part of another call before it is taken for the start of its own.
@@ -508,9 +510,8 @@ class AriTranslator:
 
     def _on_callerid(self, event, ts, out):
         channel = event["channel"]
-        chan = self._known(channel)
-        if self._waiting(chan):
-            self._hold(chan, event, ts, False)
+        chan = self._ready(channel, event, ts)
+        if chan is HELD:
             return
         pres = event.get("caller_presentation")
         extra = {}
@@ -518,23 +519,31 @@ class AriTranslator:
             extra["CID-CallingPres"] = f"{_text(pres)} ({_text(event.get('caller_presentation_txt'))})"
         out.append(self._ami("NewCallerid", ts, channel, chan, **extra))
 
+    def _ready(self, channel, event, ts):
+        """The channel's state (None for a channel already gone), or ``HELD``
+        when ``event`` waits with the channel until the call it belongs to is
+        known (it is then translated in order)."""
+        chan = self._known(channel)
+        if self._waiting(chan):
+            self._hold(chan, event, ts, False)
+            return HELD
+        return chan
+
     def _on_varset(self, event, ts, out):
         channel = event.get("channel")
         extra = {"Variable": _text(event.get("variable")), "Value": _text(event.get("value"))}
         if channel is None:  # a global variable
             out.append(self._ami("VarSet", ts, **extra))
             return
-        chan = self._known(channel)
-        if self._waiting(chan):
-            self._hold(chan, event, ts, False)
+        chan = self._ready(channel, event, ts)
+        if chan is HELD:
             return
         out.append(self._ami("VarSet", ts, channel, chan, **extra))
 
     def _on_hangup_request(self, event, ts, out):
         channel = event["channel"]
-        chan = self._known(channel)
-        if self._waiting(chan):
-            self._hold(chan, event, ts, False)
+        chan = self._ready(channel, event, ts)
+        if chan is HELD:
             return
         extra = {}
         if event.get("cause") is not None:
@@ -692,9 +701,8 @@ class AriTranslator:
 
     def _on_hold(self, event, ts, out):
         channel = event["channel"]
-        chan = self._known(channel)
-        if self._waiting(chan):
-            self._hold(chan, event, ts, False)
+        chan = self._ready(channel, event, ts)
+        if chan is HELD:
             return
         extra = {}
         if event.get("musicclass"):
@@ -710,17 +718,15 @@ class AriTranslator:
         if channel is None:
             out.append(self._ami("UserEvent", ts, **extra))
             return
-        chan = self._known(channel)
-        if self._waiting(chan):
-            self._hold(chan, event, ts, False)
+        chan = self._ready(channel, event, ts)
+        if chan is HELD:
             return
         out.append(self._ami("UserEvent", ts, channel, chan, **extra))
 
     def _on_dtmf(self, event, ts, out):
         channel = event["channel"]
-        chan = self._known(channel)
-        if self._waiting(chan):
-            self._hold(chan, event, ts, False)
+        chan = self._ready(channel, event, ts)
+        if chan is HELD:
             return
         out.append(self._ami("DTMFEnd", ts, channel, chan, Digit=_text(event.get("digit")),
                              DurationMs=_text(event.get("duration_ms")), Direction="Received"))

@@ -52,10 +52,8 @@ caller (main/dial.c). AMI-only events (queue members, RTCP, ``LocalBridge``,
 ``OriginateResponse``) have no ARI rendering and are not sent.
 """
 
-import argparse
 import asyncio
 import base64
-import contextlib
 import hashlib
 import io
 import itertools
@@ -63,9 +61,7 @@ import json
 import logging
 import math
 import random
-import signal
 import struct
-import threading
 import time
 import wave
 import zlib
@@ -74,7 +70,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
 from .ari_events import read_ari_file
-from .simulator import CallFactory, PlayedCall, TrafficGenerator
+from .simulator import CallFactory, PlayedCall, SimulatorServer, SimulatorThread, command_line, serve
 
 _logger = logging.getLogger(__name__)
 
@@ -393,8 +389,10 @@ class _WsClient:
         self.closing = False
 
 
-class AriSimulator:
+class AriSimulator(SimulatorServer):
     """An ARI server that behaves like Asterisk 20 (see the module docstring)."""
+
+    label = "ARI simulator"
 
     def __init__(self, host="127.0.0.1", port=0, username="asterisk", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
@@ -425,43 +423,17 @@ class AriSimulator:
         self._clients_changed = None
 
     # -- lifecycle ------------------------------------------------------------
-    async def start(self):
-        self._clients_changed = asyncio.Condition()
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        _logger.info("ARI simulator listening on %s:%s", self.host, self.port)
-        return self
-
-    async def stop(self):
-        for task in list(self._tasks):
-            task.cancel()
-        if self._server is not None:
-            self._server.close()
-        self.drop_connections()
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
     async def wait_clients(self, count=1, timeout=5.0):
         """Wait until ``count`` WebSocket clients are connected."""
         async with self._clients_changed:
             await asyncio.wait_for(self._clients_changed.wait_for(lambda: len(self.clients) >= count), timeout)
 
     # -- fault injection --------------------------------------------------------
-    def drop_connections(self):
-        """Abrupt close of every WebSocket (the PBX goes away)."""
-        for client in list(self.clients):
-            client.writer.transport.abort()
-
     def close_connections(self, code=1001, reason="Asterisk is shutting down"):
         """A clean close handshake started by the server."""
         for client in list(self.clients):
             client.closing = True
             client.writer.write(encode_frame(OP_CLOSE, struct.pack("!H", code) + reason.encode("utf-8")))
-
-    def stop_answering_pings(self, value=True):
-        """Half-open link: sockets stay open, nothing is answered or sent."""
-        self._silent = bool(value)
 
     def inject(self, payload, opcode=OP_TEXT):
         """Send a raw frame (garbage, invalid JSON...) to every WebSocket client."""
@@ -526,12 +498,6 @@ class AriSimulator:
         played.done = self._spawn(self._run_script(played, events, hold_index if hold else None, scale))
         return played
 
-    def _spawn(self, coro):
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
     async def _run_script(self, played, events, hold_index, scale):
         start = time.time()
         previous = 0.0
@@ -556,23 +522,6 @@ class AriSimulator:
             await self.play_events(batch, speed)
             if not loop or not events:
                 return
-
-    async def traffic(self, calls_per_minute=6.0, duration=None, seed=0, time_scale=1.0):
-        """Play generated traffic in (scaled) real time, calls overlapping;
-        none at all when ``calls_per_minute`` is 0 (an idle PBX)."""
-        if calls_per_minute <= 0:
-            await asyncio.Event().wait()
-        generator = TrafficGenerator(seed, self.extensions, self.trunk, calls_per_minute, start=time.time())
-        generator.factory.ids = self.factory.ids
-        begin = time.monotonic()
-        while True:
-            offset, script = generator.next_call()
-            if duration is not None and offset > duration:
-                break
-            wait = begin + offset * time_scale - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self.play_script(script, time_scale)
 
     # -- HTTP -----------------------------------------------------------------------
     async def _handle(self, reader, writer):
@@ -798,121 +747,24 @@ def _rewrite(event, round_no):
     return out
 
 
-class AriSimulatorThread:
-    """:class:`AriSimulator` in a daemon thread with its own event loop, for
-    synchronous code. ``start()`` returns the port; ``run(fn)`` runs
-    ``fn(simulator)`` (a plain function or a coroutine function) on the loop."""
+class AriSimulatorThread(SimulatorThread):
+    """:class:`AriSimulator` in a daemon thread (see :class:`~.simulator.SimulatorThread`)."""
 
-    def __init__(self, **kwargs):
-        self.kwargs = kwargs
-        self.loop = None
-        self.simulator = None
-        self._thread = None
-
-    def start(self, timeout=5.0):
-        ready = threading.Event()
-        failure = []
-
-        def main():
-            self.loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(self.loop)
-            try:
-                self.simulator = AriSimulator(**self.kwargs)
-                self.loop.run_until_complete(self.simulator.start())
-            except Exception as error:  # reported to the starting thread
-                failure.append(error)
-                ready.set()
-                return
-            ready.set()
-            self.loop.run_forever()
-            self.loop.run_until_complete(self.simulator.stop())
-            self.loop.close()
-
-        self._thread = threading.Thread(target=main, name="ari-simulator", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout):
-            raise TimeoutError("ARI simulator did not start")
-        if failure:
-            raise failure[0]
-        return self.simulator.port
-
-    @property
-    def port(self):
-        return self.simulator.port
-
-    def run(self, fn, timeout=10.0):
-        async def wrapper():
-            result = fn(self.simulator)
-            if asyncio.iscoroutine(result):
-                result = await result
-            return result
-        return asyncio.run_coroutine_threadsafe(wrapper(), self.loop).result(timeout)
-
-    def stop(self, timeout=5.0):
-        if self.loop is not None and self._thread.is_alive():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout)
+    simulator_class = AriSimulator
+    label = "ARI simulator"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m k2_contact_center.services.ari_simulator",
-                                     description="Asterisk ARI simulator (HTTP + WebSocket)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--user", default="asterisk")
-    parser.add_argument("--secret", default="secret")
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--replay", metavar="FILE", help="recorded ARI stream (JSON lines) to send")
-    mode.add_argument("--traffic", action="store_true", help="generated calls")
-    parser.add_argument("--speed", type=float, default=10.0, help="replay: events per second (0 = no wait)")
-    parser.add_argument("--loop", action="store_true", help="replay: over and over (new ids each time)")
-    parser.add_argument("--calls-per-minute", type=float, default=6.0)
-    parser.add_argument("--extensions", default="201,202,203,204")
-    parser.add_argument("--trunk", default="k2-trunk")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--duration", type=float, default=None, help="traffic: seconds of calls to start")
+    parser = command_line("python -m k2_contact_center.services.ari_simulator",
+                          "Asterisk ARI simulator (HTTP + WebSocket)", "asterisk",
+                          "recorded ARI stream (JSON lines) to send")
     parser.add_argument("--recordings", action="store_true",
                         help="also serve /recordings/<anything>.wav (a generated tone) without login, "
                         "like a web server beside the PBX's monitor folder")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    extensions = [e.strip() for e in args.extensions.split(",") if e.strip()]
-
-    async def run():
-        sim = AriSimulator(args.host, args.port, args.user, args.secret, extensions=extensions,
-                           trunk=args.trunk, seed=args.seed, time_scale=1.0, recordings=args.recordings)
-        await sim.start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
-
-        def drop():
-            _logger.info("SIGUSR1: dropping every connection")
-            sim.drop_connections()
-
-        def toggle_silence():
-            sim.stop_answering_pings(not sim._silent)
-            _logger.info("SIGUSR2: %s", "silent (half-open link)" if sim._silent else "answering again")
-
-        # Faults on demand for demos and manual tests: kill -USR1 / -USR2 <pid>.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGUSR1, drop)
-            loop.add_signal_handler(signal.SIGUSR2, toggle_silence)
-        if args.replay:
-            _logger.info("waiting for a client before replaying %s", args.replay)
-            await sim.wait_clients(1, timeout=None)
-            job = loop.create_task(sim.replay(args.replay, args.speed, args.loop))
-        else:
-            job = loop.create_task(sim.traffic(args.calls_per_minute, args.duration, args.seed))
-        await stop.wait()
-        job.cancel()
-        await sim.stop()
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
-    return 0
+    return serve(lambda args, extensions: AriSimulator(args.host, args.port, args.user, args.secret,
+                                                       extensions=extensions, trunk=args.trunk, seed=args.seed,
+                                                       time_scale=1.0, recordings=args.recordings),
+                 parser.parse_args(argv))
 
 
 if __name__ == "__main__":

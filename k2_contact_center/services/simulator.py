@@ -696,8 +696,68 @@ def _event_mask(value):
     return {part.strip() for part in value.split(",") if part.strip()}
 
 
-class AmiSimulator:
+class SimulatorServer:
+    """What both simulators (AMI over TCP, ARI over HTTP and WebSocket) share:
+    the asyncio server's life, faults on demand, generated traffic. A subclass
+    sets ``label``, handles connections in ``_handle`` and plays scripted
+    calls with ``play_script(script, time_scale)``."""
+
+    label = "PBX simulator"
+
+    async def start(self):
+        self._clients_changed = asyncio.Condition()
+        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        _logger.info("%s listening on %s:%s", self.label, self.host, self.port)
+        return self
+
+    async def stop(self):
+        for task in list(self._tasks):
+            task.cancel()
+        if self._server is not None:
+            self._server.close()
+        self.drop_connections()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    def drop_connections(self):
+        """Abrupt close of every client connection (the PBX goes away)."""
+        for client in list(self.clients):
+            client.writer.transport.abort()
+
+    def stop_answering_pings(self, value=True):
+        """Half-open link: sockets stay open, nothing is answered or sent."""
+        self._silent = bool(value)
+
+    def _spawn(self, coro):
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def traffic(self, calls_per_minute=6.0, duration=None, seed=0, time_scale=1.0):
+        """Play generated traffic in (scaled) real time, calls overlapping.
+        No calls at all when ``calls_per_minute`` is 0 (a PBX that is idle)."""
+        if calls_per_minute <= 0:
+            await asyncio.Event().wait()
+        generator = TrafficGenerator(seed, self.extensions, self.trunk, calls_per_minute, start=time.time())
+        generator.factory.ids = self.factory.ids
+        begin = time.monotonic()
+        while True:
+            offset, script = generator.next_call()
+            if duration is not None and offset > duration:
+                break
+            wait = begin + offset * time_scale - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self.play_script(script, time_scale)
+
+
+class AmiSimulator(SimulatorServer):
     """An AMI server that behaves like Asterisk 18 (see the module docstring)."""
+
+    label = "AMI simulator"
 
     def __init__(self, host="127.0.0.1", port=0, username="admin", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
@@ -724,23 +784,6 @@ class AmiSimulator:
         self._clients_changed = None
 
     # -- lifecycle ------------------------------------------------------------
-    async def start(self):
-        self._clients_changed = asyncio.Condition()
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        _logger.info("AMI simulator listening on %s:%s", self.host, self.port)
-        return self
-
-    async def stop(self):
-        for task in list(self._tasks):
-            task.cancel()
-        if self._server is not None:
-            self._server.close()
-        self.drop_connections()
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
     async def wait_clients(self, count=1, timeout=5.0):
         """Wait until ``count`` clients are logged in."""
         async with self._clients_changed:
@@ -748,15 +791,6 @@ class AmiSimulator:
                 lambda: sum(c.logged_in for c in self.clients) >= count), timeout)
 
     # -- fault injection --------------------------------------------------------
-    def drop_connections(self):
-        """Abrupt close of every client connection (the PBX hangs up)."""
-        for client in list(self.clients):
-            client.writer.transport.abort()
-
-    def stop_answering_pings(self, value=True):
-        """Half-open link: sockets stay open, nothing is answered or sent."""
-        self._silent = bool(value)
-
     def inject(self, raw):
         """Send raw bytes (garbled frames...) to every logged-in client."""
         if isinstance(raw, str):
@@ -830,20 +864,14 @@ class AmiSimulator:
         time, 0 no waiting (default: the simulator's). With ``hold`` the call
         stays up after being answered until ``played.release()``."""
         script = self.factory.build(kind, **params)
-        return self._play_script(script, time_scale, hold)
+        return self.play_script(script, time_scale, hold)
 
-    def _play_script(self, script, time_scale=None, hold=False):
+    def play_script(self, script, time_scale=None, hold=False):
         played = PlayedCall(script)
         self.expected_calls.extend(script.expected)
         played.done = self._spawn(self._run_script(played, self.time_scale if time_scale is None else time_scale,
                                                    hold))
         return played
-
-    def _spawn(self, coro):
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     async def _run_script(self, played, scale, hold):
         script = played.script
@@ -878,23 +906,6 @@ class AmiSimulator:
                 return
             if not events:
                 return
-
-    async def traffic(self, calls_per_minute=6.0, duration=None, seed=0, time_scale=1.0):
-        """Play generated traffic in (scaled) real time, calls overlapping.
-        No calls at all when ``calls_per_minute`` is 0 (a PBX that is idle)."""
-        if calls_per_minute <= 0:
-            await asyncio.Event().wait()
-        generator = TrafficGenerator(seed, self.extensions, self.trunk, calls_per_minute, start=time.time())
-        generator.factory.ids = self.factory.ids
-        begin = time.monotonic()
-        while True:
-            offset, script = generator.next_call()
-            if duration is not None and offset > duration:
-                break
-            wait = begin + offset * time_scale - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._play_script(script, time_scale)
 
     # -- connections ------------------------------------------------------------
     async def _handle(self, reader, writer):
@@ -1007,7 +1018,7 @@ class AmiSimulator:
         script = self.factory.build("click_to_call", extension=ext, number=exten or "s", local=tech == "Local",
                                     action_id=action_id, variables=variables,
                                     fail_reason=self.failing.get(ext))
-        self._play_script(script)
+        self.play_script(script)
 
     async def _later(self, event, delay=0.01):
         await asyncio.sleep(delay)
@@ -1052,7 +1063,11 @@ def _rewrite_ids(event, round_no):
 class SimulatorThread:
     """:class:`AmiSimulator` in a daemon thread with its own event loop, for
     synchronous code. ``start()`` returns the port; ``run(fn)`` runs
-    ``fn(simulator)`` (a plain function or a coroutine function) on the loop."""
+    ``fn(simulator)`` (a plain function or a coroutine function) on the loop.
+    Subclasses serve another simulator class (``simulator_class``)."""
+
+    simulator_class = AmiSimulator
+    label = "AMI simulator"
 
     def __init__(self, **kwargs):
         self.kwargs = kwargs
@@ -1068,7 +1083,7 @@ class SimulatorThread:
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
             try:
-                self.simulator = AmiSimulator(**self.kwargs)
+                self.simulator = self.simulator_class(**self.kwargs)
                 self.loop.run_until_complete(self.simulator.start())
             except Exception as error:  # reported to the starting thread
                 failure.append(error)
@@ -1079,10 +1094,10 @@ class SimulatorThread:
             self.loop.run_until_complete(self.simulator.stop())
             self.loop.close()
 
-        self._thread = threading.Thread(target=main, name="ami-simulator", daemon=True)
+        self._thread = threading.Thread(target=main, name=self.label.lower().replace(" ", "-"), daemon=True)
         self._thread.start()
         if not ready.wait(timeout):
-            raise TimeoutError("AMI simulator did not start")
+            raise TimeoutError(f"{self.label} did not start")
         if failure:
             raise failure[0]
         return self.simulator.port
@@ -1105,15 +1120,15 @@ class SimulatorThread:
             self._thread.join(timeout)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m k2_contact_center.services.simulator",
-                                     description="Asterisk AMI simulator")
+def command_line(prog, description, default_user, replay_help):
+    """The options both simulators' commands take."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--user", default="admin")
+    parser.add_argument("--user", default=default_user)
     parser.add_argument("--secret", default="secret")
     mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--replay", metavar="FILE", help="recorded .ami file to send")
+    mode.add_argument("--replay", metavar="FILE", help=replay_help)
     mode.add_argument("--traffic", action="store_true", help="generated calls")
     parser.add_argument("--speed", type=float, default=10.0, help="replay: events per second (0 = no wait)")
     parser.add_argument("--loop", action="store_true", help="replay: over and over (new ids each time)")
@@ -1122,13 +1137,18 @@ def main(argv=None):
     parser.add_argument("--trunk", default="k2-trunk")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--duration", type=float, default=None, help="traffic: seconds of calls to start")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def serve(make_simulator, args):
+    """Run the simulator ``make_simulator(args, extensions)`` builds until
+    SIGINT or SIGTERM: replaying a file or playing generated traffic; SIGUSR1
+    drops every connection, SIGUSR2 stops and resumes answering."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     extensions = [e.strip() for e in args.extensions.split(",") if e.strip()]
 
     async def run():
-        sim = AmiSimulator(args.host, args.port, args.user, args.secret, extensions=extensions,
-                           trunk=args.trunk, seed=args.seed, time_scale=1.0)
+        sim = make_simulator(args, extensions)
         await sim.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -1161,6 +1181,14 @@ def main(argv=None):
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
     return 0
+
+
+def main(argv=None):
+    parser = command_line("python -m k2_contact_center.services.simulator", "Asterisk AMI simulator", "admin",
+                          "recorded .ami file to send")
+    return serve(lambda args, extensions: AmiSimulator(args.host, args.port, args.user, args.secret,
+                                                       extensions=extensions, trunk=args.trunk, seed=args.seed,
+                                                       time_scale=1.0), parser.parse_args(argv))
 
 
 if __name__ == "__main__":

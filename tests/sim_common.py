@@ -1,5 +1,6 @@
-"""What the ARI tests share: the number plan of the simulators, the ARI stream
-files with their expected records, comparing records, waiting in sync code."""
+"""What the simulator and ARI tests share: the number plan of the simulators,
+the ARI stream files with their expected records, comparing records, waiting
+in sync code."""
 
 import json
 import threading
