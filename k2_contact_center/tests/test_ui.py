@@ -175,6 +175,9 @@ class TestLiveCallUi(HttpCase):
         self.addCleanup(self.link.stop)
         self.shown = {}
         self.ready = threading.Event()
+        # read here: the browser's thread, which takes the screenshots, must not touch the database
+        self.screenshot_folder = pathlib.Path(os.environ.get("K2CC_SCREENSHOTS")
+                                              or pathlib.Path(config["screenshots"]) / self.env.cr.dbname / "k2cc")
         self.screenshots = []
         self.startPatcher(patch.object(ChromeBrowser, "_handle_console", self._console_reader()))
 
@@ -198,10 +201,8 @@ class TestLiveCallUi(HttpCase):
         return reader
 
     def _screenshot(self, browser, name):
-        folder = pathlib.Path(os.environ.get("K2CC_SCREENSHOTS")
-                              or pathlib.Path(config["screenshots"]) / self.env.cr.dbname / "k2cc")
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.png"
+        self.screenshot_folder.mkdir(parents=True, exist_ok=True)
+        path = self.screenshot_folder / f"{name}.png"
 
         def save(future):
             path.write_bytes(base64.b64decode(future.result()["data"]))
@@ -209,12 +210,12 @@ class TestLiveCallUi(HttpCase):
 
         browser._websocket_send("Page.captureScreenshot", with_future=True).add_done_callback(save)
 
-    def _ring_when_ready(self, rings):
-        """Once the agent is connected and their browser subscribed to the bus,
-        the PBX rings their line (the call stays up after being answered)."""
+    def _ring_when_ready(self, rings, channel):
+        """Once the agent is connected and their browser subscribed to the bus
+        ``channel``, the PBX rings their line (the call stays up after being
+        answered). Runs in a thread of its own: it must not touch the database."""
         if not self.ready.wait(60):
             return
-        channel = hashable(channel_with_db(self.env.cr.dbname, self.agent.partner_id))
         deadline = time.monotonic() + 10
         while channel not in dispatch._channels_to_ws and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -230,7 +231,8 @@ class TestLiveCallUi(HttpCase):
 
     def test_ringing_to_card_note_and_click_to_call(self):
         rings = []
-        ringer = threading.Thread(target=self._ring_when_ready, args=(rings,), daemon=True)
+        channel = hashable(channel_with_db(self.env.cr.dbname, self.agent.partner_id))
+        ringer = threading.Thread(target=self._ring_when_ready, args=(rings, channel), daemon=True)
         ringer.start()
         self.start_tour("/odoo", "k2_cc_live_call_tour", login="k2live", timeout=120)
         ringer.join(5)
