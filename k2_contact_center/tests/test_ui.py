@@ -170,14 +170,17 @@ class TestLiveCallUi(HttpCase):
             "invoice_line_ids": [(0, 0, {"name": "Pump", "quantity": 2, "price_unit": 625.0, "tax_ids": []})],
         }).action_post()
         self.env.flush_all()
+        # From here on the bridge shares the test's transaction (in turn, through the
+        # registry's test cursor): read what the other threads need first.
+        self.bus_channel = hashable(channel_with_db(self.env.cr.dbname, self.agent.partner_id))
+        self.screenshot_folder = pathlib.Path(os.environ.get("K2CC_SCREENSHOTS")
+                                              or pathlib.Path(config["screenshots"]) / self.env.cr.dbname / "k2cc")
         self.link = PbxLink(self.env.cr.dbname, self.pbx.id, ping_interval=1.0)
         self.assertTrue(self.link.start())
         self.addCleanup(self.link.stop)
         self.shown = {}
         self.ready = threading.Event()
-        # read here: the browser's thread, which takes the screenshots, must not touch the database
-        self.screenshot_folder = pathlib.Path(os.environ.get("K2CC_SCREENSHOTS")
-                                              or pathlib.Path(config["screenshots"]) / self.env.cr.dbname / "k2cc")
+
         self.screenshots = []
         self.startPatcher(patch.object(ChromeBrowser, "_handle_console", self._console_reader()))
 
@@ -231,13 +234,13 @@ class TestLiveCallUi(HttpCase):
 
     def test_ringing_to_card_note_and_click_to_call(self):
         rings = []
-        channel = hashable(channel_with_db(self.env.cr.dbname, self.agent.partner_id))
-        ringer = threading.Thread(target=self._ring_when_ready, args=(rings, channel), daemon=True)
+        ringer = threading.Thread(target=self._ring_when_ready, args=(rings, self.bus_channel), daemon=True)
         ringer.start()
         self.start_tour("/odoo", "k2_cc_live_call_tour", login="k2live", timeout=120)
         ringer.join(5)
         (call_id, rang_at), played = rings
         self.sim.run(lambda _sim: played.release())
+        self.link.stop()  # before this thread reads the database
         latency_ms = (self.shown[call_id] - rang_at) * 1000
         figure = (f"ringing event -> call card on screen (simulator -> bridge -> PostgreSQL -> bus -> browser): "
                   f"{latency_ms:.0f} ms; screenshots: {', '.join(map(str, self.screenshots)) or 'none'}")
