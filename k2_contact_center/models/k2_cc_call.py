@@ -3,7 +3,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, html2plaintext
 
@@ -395,7 +395,8 @@ class K2CcCall(models.Model):
         self.ensure_one()
         if not self.recording_attachment_id:
             mp3 = self.pbx_id._cc_fetch_recording(self)
-            self.recording_attachment_id = self.env["ir.attachment"].sudo().create({
+            # created as the superuser: an attachment of no record is readable by its creator
+            self.recording_attachment_id = self.env["ir.attachment"].with_user(SUPERUSER_ID).create({
                 "name": f"recording-{self.pbx_id.code}-{self.pbx_call_id}.mp3",
                 "raw": mp3,
                 "mimetype": "audio/mpeg",

@@ -170,8 +170,13 @@ class TestRecordingHttp(HttpCase, RecordingCase):
         self.assertEqual(part.headers["Content-Range"], f"bytes 100-199/{len(whole.content)}")
         self.assertEqual(part.content, whole.content[100:200])
 
+        attachment = self.call.recording_attachment_id
+        self.assertNotEqual(self.url_open(f"/web/content/{attachment.id}").status_code, 200,
+                            "the cached file is reached through the recording route only")
+
         self.authenticate("k2rec2", "k2rec2-pass-1")
         self.assertEqual(self.url_open(self.url).status_code, 403)
+        self.assertNotEqual(self.url_open(f"/web/content/{attachment.id}").status_code, 200)
 
     def test_anonymous_gets_nothing(self):
         response = self.url_open(self.url, allow_redirects=False)
