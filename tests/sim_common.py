@@ -2,7 +2,11 @@
 the ARI stream files with their expected records, comparing records, waiting
 in sync code."""
 
+import contextlib
 import json
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -118,3 +122,20 @@ def ari_time(epoch, hours=1):
     """An ARI ``timestamp`` (``2024-03-01T10:15:02.345+0100``)."""
     moment = datetime.fromtimestamp(epoch, timezone(timedelta(hours=hours)))
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}" + moment.strftime("%z")
+
+
+@contextlib.contextmanager
+def simulator_command(module):
+    """``python -m <module>`` (a simulator) with idle traffic on a free port;
+    yields ``(process, port)`` and ends the process afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), "--user", "u", "--secret", "s",
+                             "--traffic", "--calls-per-minute", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield proc, port
+    finally:
+        proc.terminate()
+        proc.wait(5)

@@ -7,10 +7,7 @@ import io
 import json
 import os
 import signal
-import socket
 import struct
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +22,7 @@ from sim_common import (
     mismatches,
     record_differences,
     records_from,
+    simulator_command,
 )
 
 from k2_contact_center.services.ari_events import AriTranslator, parse_timestamp, translate_events
@@ -321,13 +319,7 @@ def test_simulator_thread_from_sync_code():
 
 
 def test_cli_drops_connections_on_sigusr1():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "k2_contact_center.services.ari_simulator", "--port", str(port),
-                             "--user", "u", "--secret", "s", "--traffic", "--calls-per-minute", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with simulator_command("k2_contact_center.services.ari_simulator") as (proc, port):
         ws = None
         for _attempt in range(100):
             try:
@@ -341,9 +333,6 @@ def test_cli_drops_connections_on_sigusr1():
         with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
             while True:
                 ws.recv()
-    finally:
-        proc.terminate()
-        proc.wait(5)
 
 
 def test_recordings_served_as_wav_without_login_only_when_asked():

@@ -3,12 +3,14 @@ call tracker understands as intended, seeded traffic, replay of real traces."""
 
 import asyncio
 import os
+import signal
 import socket
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from sim_common import mismatches, records_from
+from sim_common import mismatches, records_from, simulator_command
 
 from k2_contact_center.services.ami_frames import AmiFrameParser, read_ami_file
 from k2_contact_center.services.simulator import (
@@ -311,19 +313,7 @@ def test_simulator_thread_from_sync_code():
 
 
 def test_cli_drops_connections_on_sigusr1():
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "k2_contact_center.services.simulator", "--port", str(port),
-                             "--user", "u", "--secret", "s", "--traffic", "--calls-per-minute", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with simulator_command("k2_contact_center.services.simulator") as (proc, port):
         for _attempt in range(100):
             try:
                 client = socket.create_connection(("127.0.0.1", port), timeout=2)
@@ -341,6 +331,3 @@ def test_cli_drops_connections_on_sigusr1():
             rest += chunk
         assert chunk == b""  # closed by the simulator
         client.close()
-    finally:
-        proc.terminate()
-        proc.wait(5)

@@ -133,13 +133,13 @@ class K2CcCallReport(models.Model):
 
         counts = {kind: [0] * len(buckets) for kind, _label in CALL_TYPES}
         index = {bucket: position for position, bucket in enumerate(buckets)}
-        for bucket, kind, count in report._read_group(domain, [f"start:{granularity}", "call_type"], ["__count"]):
-            if bucket in index and kind in counts:
-                counts[kind][index[bucket]] = count
         totals = dict.fromkeys(counts, 0)
         talk = 0
-        for kind, count, seconds in report._read_group(domain, ["call_type"], ["__count", "talk_duration:sum"]):
-            totals[kind] = count
+        for bucket, kind, count, seconds in report._read_group(
+                domain, [f"start:{granularity}", "call_type"], ["__count", "talk_duration:sum"]):
+            if bucket in index and kind in counts:
+                counts[kind][index[bucket]] = count
+            totals[kind] = totals.get(kind, 0) + count
             talk += seconds or 0
         partners = report._read_group(domain + [("commercial_partner_id", "!=", False)], ["commercial_partner_id"],
                                       ["talk_duration:sum"], order="talk_duration:sum desc", limit=TOP_PARTNERS)

@@ -190,9 +190,11 @@ class _Protocol(AMIProtocol):
 
 
 class LinkSettings:
-    """The timing of a self-healing PBX link, shared by the AMI and ARI
-    connectors: keep-alive pings, time limits, and the delays between
-    reconnection attempts (exponential, capped, with jitter)."""
+    """What the AMI and ARI connectors share: the timing of a self-healing PBX
+    link (keep-alive pings, time limits, the delays between reconnection
+    attempts: exponential, capped, with jitter) and how its state is told."""
+
+    protocol = "PBX"
 
     def _set_timing(self, ping_interval, ping_timeout, connect_timeout, action_timeout, backoff_initial,
                     backoff_max, backoff_factor, backoff_jitter, rng):
@@ -213,6 +215,24 @@ class LinkSettings:
         base = min(self.backoff_max, self.backoff_initial * (self.backoff_factor ** min(attempt, 64)))
         return base * (1.0 - self.backoff_jitter * self._rng.random())
 
+    def _set_state(self, state, detail=""):
+        """Record the link's state and tell ``on_state`` (once per change)."""
+        if state == self.state and detail == self.state_detail:
+            return
+        self.state = state
+        self.state_detail = detail
+        if state == ERROR or (state == DISCONNECTED and detail and detail != "stopped"):
+            self.last_error = detail
+        self._state_changed(state)
+        if self.on_state is not None:
+            try:
+                self.on_state(state, detail)
+            except Exception as error:
+                _logger.error("%s on_state callback failed: %s: %s", self.protocol, type(error).__name__, error)
+
+    def _state_changed(self, state):
+        """What a connector does on its own when the state changes."""
+
 
 class AmiConnector(LinkSettings):
     """A self-healing AMI connection (see the module docstring).
@@ -220,6 +240,8 @@ class AmiConnector(LinkSettings):
     ``on_event(event: dict)`` and ``on_state(state: str, detail: str)`` are
     called in the connector's loop. Start with ``await start()``, end with
     ``await stop()``."""
+
+    protocol = "AMI"
 
     def __init__(self, host="127.0.0.1", port=5038, username="", secret="", *, on_event=None, on_state=None,
                  events="on", ping_interval=20.0, ping_timeout=5.0, connect_timeout=10.0, login_timeout=10.0,
@@ -353,23 +375,12 @@ class AmiConnector(LinkSettings):
             raise AmiTimeout(f"no answer to {action['Action']} within {timeout:g}s") from None
         return _plain(result)
 
-    def _set_state(self, state, detail=""):
-        if state == self.state and detail == self.state_detail:
-            return
-        self.state = state
-        self.state_detail = detail
-        if state == ERROR or (state == DISCONNECTED and detail and detail != "stopped"):
-            self.last_error = detail
+    def _state_changed(self, state):
         if self._connected_event is not None:
             if state == CONNECTED:
                 self._connected_event.set()
             else:
                 self._connected_event.clear()
-        if self.on_state is not None:
-            try:
-                self.on_state(state, detail)
-            except Exception as error:
-                _logger.error("AMI on_state callback failed: %s: %s", type(error).__name__, error)
 
     def _event(self, event):
         self.last_event_at = time.time()

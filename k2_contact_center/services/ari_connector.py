@@ -273,6 +273,8 @@ class AriConnector(LinkSettings):
     application name the events are subscribed under (unique per client:
     Asterisk moves an application to the last client that asks for it)."""
 
+    protocol = "ARI"
+
     def __init__(self, base_url, app=DEFAULT_APP, username="", password="", *, on_event=None, on_state=None,
                  ping_interval=20.0, ping_timeout=5.0, connect_timeout=10.0, action_timeout=10.0,
                  backoff_initial=1.0, backoff_max=60.0, backoff_factor=2.0, backoff_jitter=0.2, rng=None,
@@ -437,13 +439,7 @@ class AriConnector(LinkSettings):
             with contextlib.suppress(OSError):
                 self._wake_w.send(b"x")
 
-    def _set_state(self, state, detail=""):
-        if state == self.state and detail == self.state_detail:
-            return
-        self.state = state
-        self.state_detail = detail
-        if state == ERROR or (state == DISCONNECTED and detail and detail != "stopped"):
-            self.last_error = detail
+    def _state_changed(self, state):
         if state == CONNECTED:
             self._connected.set()
         else:
@@ -451,11 +447,6 @@ class AriConnector(LinkSettings):
             with self._outcomes_changed:
                 self._link_epoch += 1
                 self._outcomes_changed.notify_all()
-        if self.on_state is not None:
-            try:
-                self.on_state(state, detail)
-            except Exception as error:
-                _logger.error("ARI on_state callback failed: %s: %s", type(error).__name__, error)
 
     def _run(self):
         try:

@@ -60,7 +60,6 @@ import itertools
 import json
 import logging
 import math
-import random
 import struct
 import time
 import wave
@@ -70,7 +69,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
 from .ari_events import read_ari_file
-from .simulator import CallFactory, PlayedCall, SimulatorServer, SimulatorThread, command_line, serve
+from .simulator import PlayedCall, SimulatorServer, SimulatorThread, command_line, serve
 
 _logger = logging.getLogger(__name__)
 
@@ -397,30 +396,13 @@ class AriSimulator(SimulatorServer):
     def __init__(self, host="127.0.0.1", port=0, username="asterisk", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
                  time_scale=0.0, seed=None, recordings=False):
-        self.host = host
+        super().__init__(host, port, username, secret, extensions, trunk, failing, time_scale, seed)
         # Serve /recordings/<anything>.wav like the web server beside a PBX's monitor folder.
         self.recordings = recordings
-        self.port = port
-        self.username = username
-        self.secret = secret
-        self.extensions = tuple(extensions)
-        self.trunk = trunk
-        # extension -> reason (5 busy, 3 no answer) for originates to it
-        self.failing = dict(failing or {})
-        self.time_scale = time_scale
-        self.factory = CallFactory(self.extensions, trunk, None, random.Random(seed))
         self.renderer = AriRenderer()
-        self.clients = []
-        self.expected_calls = []
-        self.events_sent = 0
         self.closes_received = 0
         self.requests_seen = []  # {"method", "path", "query", "body"} of every request
         self.started_at = time.time()
-        self._server = None
-        self._silent = False
-        self._live = {}  # channel id -> latest ARI channel object
-        self._tasks = set()
-        self._clients_changed = None
 
     # -- lifecycle ------------------------------------------------------------
     async def wait_clients(self, count=1, timeout=5.0):

@@ -704,6 +704,26 @@ class SimulatorServer:
 
     label = "PBX simulator"
 
+    def __init__(self, host, port, username, secret, extensions, trunk, failing, time_scale, seed):
+        self.host = host
+        self.port = port
+        self.username = username
+        self.secret = secret
+        self.extensions = tuple(extensions)
+        self.trunk = trunk
+        # extension -> OriginateResponse reason (5 busy, 3 no answer) for originates to it
+        self.failing = dict(failing or {})
+        self.time_scale = time_scale
+        self.factory = CallFactory(self.extensions, trunk, _Ids(), random.Random(seed))
+        self.clients = []
+        self.expected_calls = []
+        self.events_sent = 0
+        self._server = None
+        self._silent = False
+        self._live = {}  # channel id -> latest state of the channel (for listing live channels)
+        self._tasks = set()
+        self._clients_changed = None
+
     async def start(self):
         self._clients_changed = asyncio.Condition()
         self._server = await asyncio.start_server(self._handle, self.host, self.port)
@@ -762,26 +782,9 @@ class AmiSimulator(SimulatorServer):
     def __init__(self, host="127.0.0.1", port=0, username="admin", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
                  time_scale=0.0, seed=None):
-        self.host = host
-        self.port = port
-        self.username = username
-        self.secret = secret
-        self.extensions = tuple(extensions)
-        self.trunk = trunk
-        # extension -> OriginateResponse reason (5 busy, 3 no answer) for originates to it
-        self.failing = dict(failing or {})
-        self.time_scale = time_scale
-        self.factory = CallFactory(self.extensions, trunk, _Ids(), random.Random(seed))
-        self.clients = []
-        self.expected_calls = []
-        self.events_sent = 0
+        super().__init__(host, port, username, secret, extensions, trunk, failing, time_scale, seed)
         self.logoffs = 0
         self.actions_seen = []
-        self._server = None
-        self._silent = False
-        self._live = {}  # uid -> latest channel headers (for CoreShowChannels/Status)
-        self._tasks = set()
-        self._clients_changed = None
 
     # -- lifecycle ------------------------------------------------------------
     async def wait_clients(self, count=1, timeout=5.0):

@@ -44,15 +44,6 @@ export class CallCards extends Component {
         return Object.values(this.cards).sort((a, b) => a.id - b.id);
     }
 
-    openPartner(partner) {
-        this.action.doAction({
-            type: "ir.actions.act_window",
-            res_model: "res.partner",
-            res_id: partner.id,
-            views: [[false, "form"]],
-        });
-    }
-
     openRecord(model, id) {
         this.action.doAction({
             type: "ir.actions.act_window",

@@ -1,4 +1,4 @@
-import { Component, onMounted, onWillStart, onWillUnmount, useEffect, useRef, useState } from "@odoo/owl";
+import { Component, onWillStart, onWillUnmount, useEffect, useRef, useState } from "@odoo/owl";
 import { loadBundle } from "@web/core/assets";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
@@ -27,8 +27,8 @@ export class ContactCenterHome extends Component {
     setup() {
         this.orm = useService("orm");
         this.action = useService("action");
-        this.presence = useState(useService("k2_cc_presence").state);
         this.presenceService = useService("k2_cc_presence");
+        this.presence = useState(this.presenceService.state);
         this.periods = PERIODS;
         this.state = useState({
             scope: "mine",
@@ -44,7 +44,6 @@ export class ContactCenterHome extends Component {
         onWillStart(async () => {
             await Promise.all([loadBundle("web.chartjs_lib"), this.load()]);
         });
-        onMounted(() => this.draw());
         useEffect(
             () => this.draw(),
             () => [this.state.data, this.state.callsChart, this.state.partnersChart]
@@ -137,16 +136,13 @@ export class ContactCenterHome extends Component {
         });
     }
 
-    openCalls(callType = false) {
-        const domain = [...this.state.data.domain];
-        if (callType) {
-            domain.push(["call_type", "=", callType]);
-        }
+    /** The calls behind a figure: the period and scope shown, narrowed by ``extra``. */
+    openCalls(extra = [], name = _t("Calls")) {
         this.action.doAction({
             type: "ir.actions.act_window",
-            name: _t("Calls"),
+            name,
             res_model: "k2.cc.call",
-            domain: [["state", "=", "done"], ...domain.map((leaf) => this.onCall(leaf))],
+            domain: [["state", "=", "done"], ...this.state.data.domain.map((leaf) => this.onCall(leaf)), ...extra],
             views: [
                 [false, "list"],
                 [false, "form"],
@@ -155,20 +151,7 @@ export class ContactCenterHome extends Component {
     }
 
     openPartnerCalls(partner) {
-        this.action.doAction({
-            type: "ir.actions.act_window",
-            name: partner.name,
-            res_model: "k2.cc.call",
-            domain: [
-                ["state", "=", "done"],
-                ["commercial_partner_id", "=", partner.id],
-                ...this.state.data.domain.map((leaf) => this.onCall(leaf)),
-            ],
-            views: [
-                [false, "list"],
-                [false, "form"],
-            ],
-        });
+        this.openCalls([["commercial_partner_id", "=", partner.id]], partner.name);
     }
 
     /** A leaf of the analysis' domain, on the call history. */
