@@ -8,6 +8,8 @@ import warnings
 
 import pytest
 
+from k2_contact_center.services import ami_actions
+from k2_contact_center.services.ami_actions import AmiAction
 from k2_contact_center.services.ami_connector import (
     CONNECTED,
     DISCONNECTED,
@@ -125,7 +127,7 @@ def test_in_flight_action_fails_when_the_link_drops():
             await rig.connector.wait_connected(5)
             rig.sim.stop_answering_pings(True)  # the action will get no answer...
             pending = asyncio.get_running_loop().create_task(
-                rig.connector.send_action({"Action": "Ping"}, timeout=15.0))
+                rig.connector.send_action(AmiAction("Ping"), timeout=15.0))
             await until(lambda: any(a.get("Action") == "Ping" for a in rig.sim.actions_seen))
             rig.sim.drop_connections()  # ...until the link drops
             with pytest.raises(AmiLinkLost):
@@ -180,7 +182,7 @@ def test_originate_success_and_failure_with_reason():
                 await rig.connector.originate("PJSIP/999", "202", "from-internal", timeout=5)
             sent = [a for a in rig.sim.actions_seen if a.get("Action") == "Originate"][0]
             assert sent["Variable"] == "K2_CALL=42" and sent["CallerID"] == "K2 <201>"
-            unknown = await rig.connector.send_action({"Action": "Bogus"})
+            unknown = await rig.connector.send_action(AmiAction("Bogus"))
             assert unknown["Response"] == "Error" and unknown["Message"] == "Invalid/unknown command"
     run(main())
 
@@ -224,7 +226,7 @@ def test_connector_thread_from_sync_code():
         connector.start()
         connector.wait_connected(5)
         assert connector.state == CONNECTED
-        assert connector.call({"Action": "Ping"}, timeout=5)["Ping"] == "Pong"
+        assert connector.call(AmiAction("Ping"), timeout=5)["Ping"] == "Pong"
         result = connector.originate("PJSIP/201", "202", "from-internal", timeout=5)
         assert result["Response"] == "Success"
         with pytest.raises(AmiActionError):
@@ -241,7 +243,7 @@ def test_connector_thread_from_sync_code():
     assert not connector.alive
     assert logoffs == 1
     with pytest.raises(AmiLinkLost):
-        connector.call({"Action": "Ping"})
+        connector.call(AmiAction("Ping"))
 
 
 @pytest.mark.filterwarnings("error")
@@ -265,8 +267,7 @@ def test_run_once_from_sync_code_pings_and_reports_refusals():
         with pytest.raises(AmiLoginError, match="Authentication failed"):
             run_once("127.0.0.1", port, "odoo", "wrong", lambda connector: connector.ping(), timeout=5)
         queued = run_once("127.0.0.1", port, "odoo", "s3cret", lambda connector: connector.send_action(
-            {"Action": "Originate", "Channel": "PJSIP/201", "Exten": "202", "Context": "from-internal",
-             "Priority": "1", "Async": "true"}, first_response=True), timeout=5)
+            ami_actions.originate("PJSIP/201", "202", "from-internal"), first_response=True), timeout=5)
         assert queued["Response"] == "Success"
     finally:
         sim.stop()

@@ -444,7 +444,7 @@ def test_ari_client_for_one_off_requests():
             AriClient(f"http://127.0.0.1:{port}", "odoo", "nope", timeout=5).info()
         assert isinstance(refused.value, AmiLoginError)
         with pytest.raises(AriActionError, match="Resource not found") as missing:
-            client.request("GET", "/nothing")
+            client.request("GET", "nothing")
         assert missing.value.status == 404
     finally:
         sim.stop()

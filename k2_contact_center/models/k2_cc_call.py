@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, html2plaintext
 
 from ..services import numbers
+from ..services.ami_actions import UnsafeActionError
 from ..services.ami_connector import AmiError
 from .k2_cc_partner_number import NUMBER_KINDS
 
@@ -435,11 +436,16 @@ class K2CcCall(models.Model):
             raise UserError(self.env._("%(number)s is not a phone number that can be dialled.",
                                        number=number or self.env._("An empty number")))
         partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
-        label = (partner and partner.name or number).replace('"', "'")
         context = pbx.default_context or "from-internal"
         try:
             pbx._cc_originate(line.endpoint or f"Local/{line.extension}@{context}", dial, context,
-                              f'"{label}" <{dial}>', {"K2CC_USER": user.id})
+                              partner and partner.name or number, {"K2CC_USER": user.id})
+        except UnsafeActionError as error:
+            _logger.warning("Click-to-call of %r from line %s refused before the PBX: %s", number, line.extension,
+                            error)
+            raise UserError(self.env._(
+                "The call cannot be placed: the number or the line's settings hold characters that cannot be "
+                "sent to the PBX.")) from error
         except (AmiError, OSError) as error:
             raise UserError(self.env._("The PBX %(pbx)s refused the call: %(why)s", pbx=pbx.name,
                                        why=error or type(error).__name__)) from error

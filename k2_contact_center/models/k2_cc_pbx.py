@@ -9,7 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from ..services import recordings
+from ..services import ami_actions, recordings
 from ..services.ami_connector import AmiActionError, AmiError, run_once
 from ..services.ari_connector import AriClient
 from ..services.number_plan import NumberPlan, PatternError, parse_patterns
@@ -305,20 +305,20 @@ class K2CcPbx(models.Model):
             raise UserError(self.env._("The PBX %(pbx)s has no web PBX address.", pbx=pbx.name))
         return AriClient(pbx.ari_url, pbx.ari_username or "", pbx.ari_password or "", timeout=pbx.timeout or 10)
 
-    def _cc_originate(self, channel, exten, context, caller_id, variables):
+    def _cc_originate(self, channel, exten, context, caller_name, variables):
         """Ring ``channel`` (the user's phone), then dial ``exten`` in ``context``,
-        through whichever interface the PBX speaks. Raises ``AmiError`` (ARI's
-        errors are ones too) or ``OSError`` with the PBX's reason."""
+        through whichever interface the PBX speaks; the called party sees
+        ``caller_name`` (any text: it is cleaned and quoted). Raises ``AmiError``
+        (ARI's errors are ones too) or ``OSError`` with the PBX's reason, and
+        ``UnsafeActionError`` for what cannot be sent safely."""
         self.ensure_one()
+        shown = ami_actions.caller_id(caller_name, exten)
         if self.connector == "ari":
-            self._cc_ari_client().originate(channel, exten, context, caller_id=caller_id, variables=variables,
+            self._cc_ari_client().originate(channel, exten, context, caller_id=shown, variables=variables,
                                             timeout=self.timeout or 30)
             return
-        action = {
-            "Action": "Originate", "Channel": channel, "Context": context, "Exten": exten, "Priority": "1",
-            "Async": "true", "CallerID": caller_id, "Timeout": str((self.timeout or 30) * 1000),
-            "Variable": [f"{key}={value}" for key, value in variables.items()],
-        }
+        action = ami_actions.originate(channel, exten, context, caller_id=shown, variables=variables,
+                                  timeout=self.timeout or 30)
         answer = self._cc_ami_session(lambda connector: connector.send_action(action, first_response=True))
         if answer.get("Response") != "Success":
             raise AmiActionError(answer.get("Message") or answer.get("Response"), answer)

@@ -63,10 +63,11 @@ import random
 import threading
 import time
 
-from panoramisk import actions as pk_actions
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from . import ami_actions
+from .ami_actions import AmiAction
 from .ami_frames import AmiFrameParser
 
 _logger = logging.getLogger(__name__)
@@ -296,7 +297,7 @@ class AmiConnector(LinkSettings):
         protocol = self._protocol
         if protocol is not None and not protocol.closed and self.state == CONNECTED:
             try:
-                await self.send_action({"Action": "Logoff"}, timeout=timeout)
+                await self.send_action(AmiAction("Logoff"), timeout=timeout)
             except AmiError as error:
                 _logger.info("AMI Logoff not acknowledged: %s", error)
         if protocol is not None:
@@ -311,7 +312,7 @@ class AmiConnector(LinkSettings):
         self._set_state(DISCONNECTED, "stopped")
 
     async def send_action(self, action, timeout=None, first_response=False):
-        """Send an action (dict); return its response as a dict, or for list
+        """Send an :class:`~.ami_actions.AmiAction`; return its response as a dict, or for list
         actions the list of dicts (response, events..., ``...Complete``).
         ``first_response``: only the PBX's immediate answer (an async
         Originate's "queued"), not the events that complete it.
@@ -322,7 +323,7 @@ class AmiConnector(LinkSettings):
         return await self._send(protocol, action, timeout, as_list=False if first_response else None)
 
     async def ping(self, timeout=None):
-        return await self.send_action({"Action": "Ping"}, timeout or self.ping_timeout)
+        return await self.send_action(AmiAction("Ping"), timeout or self.ping_timeout)
 
     async def originate(self, channel, exten, context, priority=1, caller_id=None, variables=None, timeout=60.0,
                         account=None):
@@ -330,14 +331,7 @@ class AmiConnector(LinkSettings):
         asynchronously on the PBX; wait for its ``OriginateResponse``. Returns
         that event (dict; ``Uniqueid`` is the channel's). Raises
         :class:`AmiActionError` with the PBX's reason when refused or failed."""
-        action = {"Action": "Originate", "Channel": channel, "Exten": exten, "Context": context,
-                  "Priority": str(priority), "Async": "true", "Timeout": str(int(timeout * 1000))}
-        if caller_id:
-            action["CallerID"] = caller_id
-        if account:
-            action["Account"] = account
-        if variables:
-            action["Variable"] = [f"{key}={value}" for key, value in variables.items()]
+        action = ami_actions.originate(channel, exten, context, priority, caller_id, variables, timeout, account)
         result = await self.send_action(action, timeout=timeout + 5.0)
         if isinstance(result, dict):  # refused at once (Response: Error)
             if result.get("Response") not in ("Success",):
@@ -352,16 +346,18 @@ class AmiConnector(LinkSettings):
 
     async def core_show_channels(self, timeout=None):
         """The live channels (``CoreShowChannel`` event dicts), for resync."""
-        result = await self.send_action({"Action": "CoreShowChannels"}, timeout)
+        result = await self.send_action(AmiAction("CoreShowChannels"), timeout)
         if isinstance(result, dict):
             raise AmiActionError(result.get("Message") or "CoreShowChannels failed", result)
         return [item for item in result if item.get("Event") == "CoreShowChannel"]
 
     # -- internals ------------------------------------------------------------------
     async def _send(self, protocol, action, timeout, as_list=None):
+        if not isinstance(action, AmiAction):
+            raise TypeError(f"AMI actions are AmiAction objects (services.ami_actions), not {type(action).__name__}")
         if timeout is None:
             timeout = self.action_timeout
-        action = pk_actions.Action(dict(action))  # created here, inside the loop (defect 4)
+        action = action.to_panoramisk()  # created here, inside the loop (defect 4)
         # as_list=None: AMIProtocol.send's default (False) would force every
         # action to single-response and break list actions / async Originate.
         future = protocol.send(action, as_list=as_list)
@@ -433,7 +429,7 @@ class AmiConnector(LinkSettings):
             loop.create_connection(lambda: _Protocol(self), self.host, self.port), self.connect_timeout)
         self._protocol = protocol
         try:
-            login = {"Action": "Login", "Username": self.username, "Secret": self.secret, "Events": self.events}
+            login = AmiAction("Login", Username=self.username, Secret=self.secret, Events=self.events)
             try:
                 response = await self._send(protocol, login, self.login_timeout)
             except AmiTimeout:
@@ -456,7 +452,7 @@ class AmiConnector(LinkSettings):
             if self._stopping:
                 return "stopped"
             try:
-                await self._send(protocol, {"Action": "Ping"}, self.ping_timeout)
+                await self._send(protocol, AmiAction("Ping"), self.ping_timeout)
             except AmiTimeout:
                 protocol.abort()
                 return f"no Pong within {self.ping_timeout:g}s (half-open link), closed"
@@ -541,13 +537,13 @@ class ConnectorThread:
         return self._thread is not None and self._thread.is_alive()
 
     def call(self, what, timeout=None):
-        """Run in the connector's loop and wait for the result: an action
-        dict, a coroutine, or a function taking the connector and returning a
+        """Run in the connector's loop and wait for the result: an
+        :class:`~.ami_actions.AmiAction`, a coroutine, or a function taking the connector and returning a
         coroutine. ``timeout`` (seconds) bounds the wait: :class:`AmiTimeout`."""
         if not self.alive:
             raise AmiLinkLost("AMI connector thread is not running")
         connector = self.connector
-        if isinstance(what, dict):
+        if isinstance(what, AmiAction):
             coro = connector.send_action(what, timeout)
         elif asyncio.iscoroutine(what):
             coro = what

@@ -189,11 +189,15 @@ class AriClient:
         handlers = [urllib.request.HTTPSHandler(context=ssl_context)] if ssl_context is not None else []
         self._opener = urllib.request.build_opener(*handlers)
 
-    def request(self, method, path, params=None, body=None, timeout=None):
-        """``method`` ``/ari`` + ``path``; the decoded JSON answer (None when empty)."""
+    def request(self, method, *segments, params=None, body=None, timeout=None):
+        """``method`` on ``/ari/<segments>``; the decoded JSON answer (None when
+        empty). This is the only place ARI requests are written: each path
+        segment (a resource name or an id) is percent-encoded whole, the query
+        and the JSON body are written by their libraries."""
+        path = "".join("/" + quote(str(segment), safe="") for segment in segments)
         url = f"{self.http_base}/ari{path}"
         if params:
-            url += "?" + urlencode({k: v for k, v in params.items() if v is not None})
+            url += "?" + urlencode({k: v for k, v in params.items() if v is not None}, quote_via=quote)
         data = None
         headers = {"Authorization": self._auth, "Accept": "application/json"}
         if body is not None:
@@ -229,11 +233,11 @@ class AriClient:
 
     def info(self, timeout=None):
         """``GET /ari/asterisk/info``: build, system (version), config, status."""
-        return self.request("GET", "/asterisk/info", timeout=timeout)
+        return self.request("GET", "asterisk", "info", timeout=timeout)
 
     def channels(self, timeout=None):
         """``GET /ari/channels``: the live channels (ARI ``Channel`` objects)."""
-        result = self.request("GET", "/channels", timeout=timeout)
+        result = self.request("GET", "channels", timeout=timeout)
         if not isinstance(result, list):
             raise AriActionError("GET /ari/channels did not answer a list")
         return result
@@ -250,7 +254,7 @@ class AriClient:
             params["callerId"] = caller_id
         body = {"variables": {str(k): str(v) for k, v in variables.items()}} if variables else None
         try:
-            channel = self.request("POST", "/channels", params, body, timeout=request_timeout)
+            channel = self.request("POST", "channels", params=params, body=body, timeout=request_timeout)
         except AriActionError as error:
             if isinstance(error, AriLoginError):
                 raise

@@ -32,6 +32,33 @@ class TestClickToCall(K2CcCase):
         self.assertEqual((originate["Exten"], originate["Context"]), ("0603555777", "from-internal"))
         self.assertEqual(originate["CallerID"], '"Věra Šťastná" <0603555777>')
 
+    def test_a_crafted_contact_name_cannot_add_headers_or_actions(self):
+        """A name holding line breaks (any user, portal user or import can set
+        one) must not become headers or actions of its own on the PBX link."""
+        crafted = self._partner(
+            "Eve\r\nExten: 0090012345678\r\nChannel: Local/0090012345678@from-internal\r\n\r\n"
+            "Action: Originate\r\nChannel: Local/0090012345678@from-internal\r\nExten: 0090012345678\r\n"
+            "Context: from-internal",
+            country_id=self.cz.id, mobile="603 555 778")
+        before = len(self.originates())
+        self.env["k2.cc.call"].with_user(self.agent).cc_dial(crafted.mobile, crafted.id)
+        sent = self.originates()[before:]
+        self.assertEqual(len(sent), 1, "one click, one Originate")
+        self.assertEqual((sent[0]["Channel"], sent[0]["Exten"]), ("Local/201@from-internal", "0603555778"))
+        self.assertNotIn("\n", sent[0]["CallerID"])
+        self.assertTrue(sent[0]["CallerID"].startswith('"Eve Exten: 0090012345678 Channel:'))
+        self.assertTrue(sent[0]["CallerID"].endswith('" <0603555778>'))
+        every = self.sim.run(lambda sim: list(sim.actions_seen))
+        self.assertFalse([a for a in every if "0090012345678" in (a.get("Exten") or "") + (a.get("Channel") or "")])
+
+    def test_a_line_whose_device_holds_a_blank_is_refused_before_the_pbx(self):
+        self.line.endpoint = "PJSIP/201 Exten: 009"
+        before = len(self.originates())
+        with self.assertRaisesRegex(UserError, "cannot be sent to the PBX"), self.assertLogs(
+                "odoo.addons.k2_contact_center.models.k2_cc_call", "WARNING"):
+            self.env["k2.cc.call"].with_user(self.agent).cc_dial("+420603555777")
+        self.assertEqual(len(self.originates()), before)
+
     def test_dial_from_partner_uses_device_and_international_form(self):
         self.line.endpoint = "PJSIP/alice"
         german = self._partner("Hans", country_id=self.de.id, phone="030 7654321")
