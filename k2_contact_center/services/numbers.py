@@ -91,7 +91,12 @@ def to_e164(number, country=None, international_prefix=None):
     parsed = parse(number, country, international_prefix)
     if parsed is None:
         return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    # A number phonenumbers only calls possible can read back differently
+    # (``+4301000000``: its 0 taken for a national prefix): the canonical form
+    # is the one that reads back as itself, so a stored number meets its lookup.
+    again = parse(e164)
+    return phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164) if again is not None else e164
 
 
 def region_of(number, country=None, international_prefix=None):
