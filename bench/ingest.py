@@ -42,12 +42,12 @@ sys.path.insert(0, str(ROOT))
 from odoo_db import drop_database, open_database  # noqa: E402
 from panoramisk.message import Message  # noqa: E402
 
-from k2_contact_center.services.ami_frames import AmiFrameParser  # noqa: E402
-from k2_contact_center.services.ari_events import AriTranslator  # noqa: E402
-from k2_contact_center.services.ari_simulator import AriRenderer  # noqa: E402
-from k2_contact_center.services.call_tracker import CallTracker  # noqa: E402
+from k2_contact_center.services.ami.frames import AmiFrameParser  # noqa: E402
+from k2_contact_center.services.ami.simulator import TrafficGenerator, render  # noqa: E402
+from k2_contact_center.services.ari.events import AriTranslator  # noqa: E402
+from k2_contact_center.services.ari.simulator import AriRenderer  # noqa: E402
 from k2_contact_center.services.number_plan import NumberPlan  # noqa: E402
-from k2_contact_center.services.simulator import TrafficGenerator, render  # noqa: E402
+from k2_contact_center.services.tracking.calls import CallTracker  # noqa: E402
 
 CHUNK = 65536
 EXTENSIONS = ("201", "202", "203", "204")
@@ -144,7 +144,7 @@ def tracker_memory(calls):
     del events
     gc.collect()
     held = sum(stat.size for stat in tracemalloc.take_snapshot().filter_traces(
-        [tracemalloc.Filter(True, "*call_tracker.py")]).statistics("filename"))
+        [tracemalloc.Filter(True, "*tracking/calls.py")]).statistics("filename"))
     tracemalloc.stop()
     print(f"Tracker after {calls:,} calls: {held / 1e6:.2f} MB held by the tracker "
           f"({len(tracker.open_calls())} calls open; finished ids remembered: {len(tracker._dead):,})")
@@ -279,7 +279,7 @@ def ringing_latency(bench, sim, pbx_id, seconds):
 
 
 def database_part(args):
-    from k2_contact_center.services.simulator import SimulatorThread
+    from k2_contact_center.services.ami.simulator import SimulatorThread
 
     bench = BridgeBench("k2cc_bench_ingest")
     from odoo.addons.k2_contact_center.bridge.runner import PbxLink  # noqa: PLC0415 - once the addons path is set

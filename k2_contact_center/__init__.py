@@ -7,5 +7,5 @@ if __name__.startswith("odoo.addons."):
     from . import models
     from . import wizard
     from . import report
-    from .bridge import post_load
+    from .bridge.server import post_load
     from .hooks import post_init_hook

@@ -12,8 +12,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from k2_contact_center.services.call_tracker import CallTracker
 from k2_contact_center.services.number_plan import NumberPlan
+from k2_contact_center.services.tracking.calls import CallTracker
 
 HERE = Path(__file__).resolve().parent
 STREAMS = HERE / "ari_streams"

@@ -5,8 +5,8 @@ import ast
 from pathlib import Path
 
 ADDON = Path(__file__).resolve().parents[1] / "k2_contact_center"
-BUILDER = ADDON / "services" / "ami_actions.py"
-ARI_CLIENT = ADDON / "services" / "ari_connector.py"
+BUILDER = ADDON / "services" / "ami" / "actions.py"
+ARI_CLIENT = ADDON / "services" / "ari" / "connector.py"
 # Fetching recordings is HTTP to the PBX too, behind its own origin pinning.
 RECORDINGS = ADDON / "services" / "recordings.py"
 

@@ -1,5 +1,5 @@
 """Whatever people type, an AMI action stays exactly one action with each
-header once: the guarded builder (services.ami_actions), property-based, and
+header once: the guarded builder (services.ami.actions), property-based, and
 the bytes panoramisk really writes."""
 
 import asyncio
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k2_contact_center.services import ami_actions
-from k2_contact_center.services.ami_actions import AmiAction, UnsafeActionError
+from k2_contact_center.services.ami import actions as ami_actions
+from k2_contact_center.services.ami.actions import AmiAction, UnsafeActionError
 
 # Any text, with the characters that matter to AMI's framing drawn often.
 DANGEROUS = st.sampled_from(["\r", "\n", "\r\n", "\x00", ":", '"', "<", ">", "\\", ",", "=", " ", "\u2028", "\x85"])
@@ -140,7 +140,7 @@ def test_people_text_is_folded_bounded_and_quoted():
 
 
 def test_the_connector_sends_nothing_but_guarded_actions():
-    from k2_contact_center.services.ami_connector import AmiConnector  # noqa: PLC0415
+    from k2_contact_center.services.ami.connector import AmiConnector  # noqa: PLC0415
 
     connector = AmiConnector()
     with pytest.raises(TypeError, match="AmiAction"):
@@ -148,8 +148,8 @@ def test_the_connector_sends_nothing_but_guarded_actions():
 
 
 def test_the_simulator_receives_exactly_the_originate_intended_for_a_crafted_name():
-    from k2_contact_center.services.ami_connector import run_once  # noqa: PLC0415
-    from k2_contact_center.services.simulator import SimulatorThread  # noqa: PLC0415
+    from k2_contact_center.services.ami.connector import run_once  # noqa: PLC0415
+    from k2_contact_center.services.ami.simulator import SimulatorThread  # noqa: PLC0415
 
     crafted = ("Eve\r\nExten: 0090012345678\r\nChannel: Local/0090012345678@from-internal\r\n\r\n"
                "Action: Originate\r\nChannel: Local/0090012345678@from-internal\r\nExten: 0090012345678")

@@ -8,9 +8,9 @@ import warnings
 
 import pytest
 
-from k2_contact_center.services import ami_actions
-from k2_contact_center.services.ami_actions import AmiAction
-from k2_contact_center.services.ami_connector import (
+from k2_contact_center.services.ami import actions as ami_actions
+from k2_contact_center.services.ami.actions import AmiAction
+from k2_contact_center.services.ami.connector import (
     CONNECTED,
     DISCONNECTED,
     ERROR,
@@ -21,7 +21,7 @@ from k2_contact_center.services.ami_connector import (
     ConnectorThread,
     run_once,
 )
-from k2_contact_center.services.simulator import AmiSimulator, SimulatorThread
+from k2_contact_center.services.ami.simulator import AmiSimulator, SimulatorThread
 
 FAST = {"ping_interval": 0.1, "ping_timeout": 0.2, "login_timeout": 0.3, "connect_timeout": 1.0,
         "backoff_initial": 0.01, "backoff_max": 0.05, "action_timeout": 2.0}

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k2_contact_center.services.ami_frames import AmiFrameParser, parse_ami, read_ami_file
+from k2_contact_center.services.ami.frames import AmiFrameParser, parse_ami, read_ami_file
 
 SAMPLE = (
     "Asterisk Call Manager/7.0.3\r\n"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from k2_contact_center.services.ami_frames import AmiFrameParser, read_ami_file
-from k2_contact_center.services.call_tracker import RECORD_KEYS, CallTracker
+from k2_contact_center.services.ami.frames import AmiFrameParser, read_ami_file
 from k2_contact_center.services.number_plan import NumberPlan
+from k2_contact_center.services.tracking.calls import RECORD_KEYS, CallTracker
 
 REPO = Path(__file__).resolve().parent.parent
 TRACES = Path(os.environ.get("K2_AMI_TRACES") or REPO.parent / "shared" / "ami-traces")

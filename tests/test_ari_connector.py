@@ -17,7 +17,7 @@ from sim_common import (
     until,
 )
 
-from k2_contact_center.services.ami_connector import (
+from k2_contact_center.services.ami.connector import (
     CONNECTED,
     DISCONNECTED,
     ERROR,
@@ -26,7 +26,8 @@ from k2_contact_center.services.ami_connector import (
     AmiLoginError,
     ConnectorThread,
 )
-from k2_contact_center.services.ari_connector import (
+from k2_contact_center.services.ami.simulator import CALL_KINDS, SimulatorThread
+from k2_contact_center.services.ari.connector import (
     AriActionError,
     AriClient,
     AriConnector,
@@ -36,12 +37,11 @@ from k2_contact_center.services.ari_connector import (
     ari_base_url,
     split_base_url,
 )
-from k2_contact_center.services.ari_simulator import OP_BINARY, AriSimulatorThread
-from k2_contact_center.services.simulator import CALL_KINDS, SimulatorThread
+from k2_contact_center.services.ari.simulator import OP_BINARY, AriSimulatorThread
 
 FAST = {"ping_interval": 0.1, "ping_timeout": 0.3, "connect_timeout": 1.0, "backoff_initial": 0.01,
         "backoff_max": 0.05, "action_timeout": 2.0}
-SERVICE_LOGGERS = ("k2_contact_center.services.ari_connector", "k2_contact_center.services.ari_events")
+SERVICE_LOGGERS = ("k2_contact_center.services.ari.connector", "k2_contact_center.services.ari.events")
 
 
 class Rig:
@@ -174,7 +174,7 @@ def test_drop_then_reconnect_and_no_call_lost_or_doubled():
 
 
 def test_refused_login_is_a_clear_error_retried_with_capped_growing_backoff(caplog):
-    with caplog.at_level(logging.ERROR, logger="k2_contact_center.services.ari_connector"), \
+    with caplog.at_level(logging.ERROR, logger="k2_contact_center.services.ari.connector"), \
             Rig(password="wrong") as rig:
         until(lambda: len(rig.connector.retry_delays) >= 5, what="five retries")
         connector = rig.connector
@@ -202,7 +202,7 @@ def test_an_address_that_is_no_ari_server_is_an_error():
 @pytest.mark.parametrize("url", ["ftp://pbx.example.com", "http://", "http://pbx:99999", ""])
 def test_a_malformed_address_is_an_error_once_and_not_retried(url, caplog):
     states = []
-    with caplog.at_level(logging.ERROR, logger="k2_contact_center.services.ari_connector"):
+    with caplog.at_level(logging.ERROR, logger="k2_contact_center.services.ari.connector"):
         connector = AriConnector(url, "k2cc", "u", "p", on_state=lambda s, d: states.append((s, d)), **FAST)
         connector.start()
         until(lambda: connector.state == ERROR, what="the error state")
@@ -255,7 +255,7 @@ def test_a_faulty_event_callback_does_not_close_the_link(caplog):
         calls.append(event)
         raise RuntimeError("database gone")
 
-    with caplog.at_level(logging.ERROR, logger="k2_contact_center.services.ari_connector"), Rig() as rig:
+    with caplog.at_level(logging.ERROR, logger="k2_contact_center.services.ari.connector"), Rig() as rig:
         rig.connector.on_event = broken
         rig.connector.wait_connected(5)
         rig.play("internal")

@@ -18,7 +18,7 @@ from sim_common import (
     records_from,
 )
 
-from k2_contact_center.services.ari_events import (
+from k2_contact_center.services.ari.events import (
     AriTranslator,
     parse_timestamp,
     read_ari_file,
@@ -283,7 +283,7 @@ def test_transfers_carry_who_transferred_whom_where():
 
 def test_unknown_events_are_ignored_with_a_debug_line(caplog):
     translator = AriTranslator()
-    with caplog.at_level(logging.DEBUG, logger="k2_contact_center.services.ari_events"):
+    with caplog.at_level(logging.DEBUG, logger="k2_contact_center.services.ari.events"):
         assert translator.feed(ev("PeerStatusChange", endpoint={"technology": "PJSIP"}, peer={})) == []
         assert translator.feed(ev("ApplicationReplaced")) == []
     assert translator.unknown == {"PeerStatusChange": 1, "ApplicationReplaced": 1}
@@ -307,7 +307,7 @@ GARBAGE = [
 
 def test_garbage_is_logged_counted_and_never_raises(caplog):
     translator = AriTranslator()
-    with caplog.at_level(logging.WARNING, logger="k2_contact_center.services.ari_events"):
+    with caplog.at_level(logging.WARNING, logger="k2_contact_center.services.ari.events"):
         for garbage, _kind in GARBAGE:
             assert translator.feed(garbage) == []
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]

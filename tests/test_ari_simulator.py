@@ -25,8 +25,9 @@ from sim_common import (
     simulator_command,
 )
 
-from k2_contact_center.services.ari_events import AriTranslator, parse_timestamp, translate_events
-from k2_contact_center.services.ari_simulator import (
+from k2_contact_center.services.ami.simulator import CALL_KINDS, CallFactory, TrafficGenerator
+from k2_contact_center.services.ari.events import AriTranslator, parse_timestamp, translate_events
+from k2_contact_center.services.ari.simulator import (
     OP_CLOSE,
     OP_PING,
     OP_PONG,
@@ -37,7 +38,6 @@ from k2_contact_center.services.ari_simulator import (
     generate_ari,
     prepare_script,
 )
-from k2_contact_center.services.simulator import CALL_KINDS, CallFactory, TrafficGenerator
 
 AUTH = "Basic " + base64.b64encode(b"asterisk:secret").decode()
 AUTH_US = "Authorization: Basic " + base64.b64encode(b"u:s").decode()
@@ -319,7 +319,7 @@ def test_simulator_thread_from_sync_code():
 
 
 def test_cli_drops_connections_on_sigusr1():
-    with simulator_command("k2_contact_center.services.ari_simulator") as (proc, port):
+    with simulator_command("k2_contact_center.services.ari.simulator") as (proc, port):
         ws = None
         for _attempt in range(100):
             try:

@@ -2,7 +2,7 @@
 
 import threading
 
-from k2_contact_center.services.call_sink import CallSink
+from k2_contact_center.bridge.sink import CallSink
 
 
 def test_items_written_in_order_in_batches():

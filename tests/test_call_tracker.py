@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from k2_contact_center.services.ami_frames import read_ami_file
-from k2_contact_center.services.call_tracker import RECORD_KEYS, CallTracker, Emitted
+from k2_contact_center.services.ami.frames import read_ami_file
 from k2_contact_center.services.number_plan import NumberPlan
+from k2_contact_center.services.tracking.calls import RECORD_KEYS, CallTracker, Emitted
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ami"
 PLAN = NumberPlan.from_dict({"extension_pattern": ["2XX", "6XX"], "trunks": ["k2-trunk"], "country": "CZ"})

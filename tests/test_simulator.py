@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sim_common import mismatches, records_from, simulator_command
 
-from k2_contact_center.services.ami_frames import AmiFrameParser, read_ami_file
-from k2_contact_center.services.simulator import (
+from k2_contact_center.services.ami.frames import AmiFrameParser, read_ami_file
+from k2_contact_center.services.ami.simulator import (
     BANNER,
     CALL_KINDS,
     AmiSimulator,
@@ -313,7 +313,7 @@ def test_simulator_thread_from_sync_code():
 
 
 def test_cli_drops_connections_on_sigusr1():
-    with simulator_command("k2_contact_center.services.simulator") as (proc, port):
+    with simulator_command("k2_contact_center.services.ami.simulator") as (proc, port):
         for _attempt in range(100):
             try:
                 client = socket.create_connection(("127.0.0.1", port), timeout=2)

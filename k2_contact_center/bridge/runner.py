@@ -1,7 +1,7 @@
 """The bridge: the long-lived links between PBXs and one Odoo database.
 
-``PbxLink`` holds one PBX: its AMI connection (``services.ami_connector``) or
-web PBX event link (``services.ari_connector``),
+``PbxLink`` holds one PBX: its AMI connection (``services.ami.connector``) or
+web PBX event link (``services.ari.connector``),
 its call tracker, and the sink that writes to the database as the technical
 recorder user. A PostgreSQL advisory lock, held on a connection of its own for
 as long as the link lives, makes sure no other process or server links the
@@ -22,10 +22,11 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
-from ..services.ami_connector import ConnectorThread
-from ..services.ari_connector import AriConnector
-from ..services.call_sink import CallSink
-from ..services.call_tracker import CallTracker
+from ..services.ami.connector import ConnectorThread
+from ..services.ari.connector import AriConnector
+from ..services.tracking.calls import CallTracker
+from .ingest import ingest
+from .sink import CallSink
 
 _logger = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class PbxLink:
                     calls.append((kind, data))
                     continue
                 if calls:
-                    env["k2.cc.call"]._cc_ingest(pbx, calls)
+                    ingest(pbx, calls)
                     calls = []
                 if kind == "state":
                     pbx._cc_set_link_state(data["state"], data.get("detail"))
@@ -174,7 +175,7 @@ class PbxLink:
                     env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
                                               ("pbx_call_id", "not in", data["open"])])._cc_close_lost()
             if calls:
-                env["k2.cc.call"]._cc_ingest(pbx, calls)
+                ingest(pbx, calls)
                 pbx.link_last_event = odoo.fields.Datetime.now()
 
     # -- the lock --

@@ -27,7 +27,7 @@ class K2ccBridge(Command):
         if not databases:
             parser.error("name the database with -d (or db_name in the configuration file)")
 
-        from ..bridge import BridgeManager  # noqa: PLC0415 - after the configuration is read
+        from ..bridge.runner import BridgeManager  # noqa: PLC0415 - after the configuration is read
 
         managers = [BridgeManager(name, interval=own.interval, pbx_codes=own.pbx or None).start()
                     for name in databases]

@@ -1,21 +1,20 @@
 import logging
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, html2plaintext
 
+from ..bridge.ingest import ORIGINATE_PREFIX, PbxLines
 from ..services import numbers
-from ..services.ami_actions import UnsafeActionError
-from ..services.ami_connector import AmiError
+from ..services.ami.actions import UnsafeActionError
+from ..services.ami.connector import AmiError
 from .k2_cc_partner_number import NUMBER_KINDS
 
 _logger = logging.getLogger(__name__)
 
-# PBX call id of a click-to-call until the PBX reports its channels
-ORIGINATE_PREFIX = "originate:"
 
 CALL_TYPES = [("received", "Received"), ("missed", "Missed"), ("outgoing", "Outgoing")]
 DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")]
@@ -465,7 +464,7 @@ class K2CcCall(models.Model):
             "line_id": line.id,
             "user_id": user.id,
         })
-        call._cc_notify_agents(_PbxLines(self.env, pbx), "live", {"state": "ringing"})
+        call._cc_notify_agents(PbxLines(self.env, pbx), "live", {"state": "ringing"})
         return {"number": number, "dialled": dial, "extension": line.extension, "pbx": pbx.name, "call_id": call.id}
 
     # -- written by the bridge --------------------------------------------
@@ -481,49 +480,6 @@ class K2CcCall(models.Model):
             })
             _logger.info("Closed call %s of %s: its end was lost with the PBX link", call.pbx_call_id,
                          call.pbx_id.display_name)
-
-    @api.model
-    def _cc_ingest(self, pbx, items):
-        """Write what the call tracker emitted for ``pbx``: ``items`` is a list of
-        ``(kind, data)``, kind ``"live"`` (a call ringing or talking) or
-        ``"record"`` (a call that ended), in the order they happened.
-
-        Idempotent on the PBX's call id: an ended call is never written twice,
-        a live update of an ended call is ignored. Returns the calls touched.
-
-        A batch that holds several updates of one call (the database was slower
-        than the PBX) writes only the last: what the call became is what the
-        history and the agents need now.
-        """
-        last = {data["call_id"]: index for index, (_kind, data) in enumerate(items)}
-        items = [item for index, item in enumerate(items) if last[item[1]["call_id"]] == index]
-        # Calls come from the PBX: no "created" messages, followers or tracking.
-        self = self.with_context(tracking_disable=True, mail_create_nolog=True,  # noqa: PLW0642
-                                 mail_create_nosubscribe=True, mail_notrack=True)
-        lines = _PbxLines(self.env, pbx)
-        call_ids = list({data["call_id"] for _kind, data in items})
-        calls = {call.pbx_call_id: call for call in self.search(
-            [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", call_ids)])}
-        touched = self.browse()
-        for kind, data in items:
-            call = calls.get(data["call_id"])
-            if not call:
-                call = calls[data["call_id"]] = lines.adopt_originate(data)
-            if call and call.state == "done":
-                continue
-            involved = lines.involved(data)
-            if not call and involved and not any(line.log_calls or line.user_id.cc_presence_wanted
-                                                 for line in involved):
-                continue  # lines that log nothing unless their user is connected
-            vals = self._cc_values_from_pbx(pbx, lines, kind, data, call)
-            if call:
-                call.write(vals)
-            else:
-                call = calls[data["call_id"]] = self.create(vals)
-            touched |= call
-            call._cc_notify_agents(lines, kind, data)
-        touched._cc_notify_missed()
-        return touched
 
     def _cc_notify_agents(self, lines, kind, data):
         """Tell the connected users whose line takes part in the call how it stands
@@ -548,7 +504,7 @@ class K2CcCall(models.Model):
         """What a call card shows of this call (sent on the bus, JSON).
         ``lines`` (the bridge's per-batch helper) caches what many calls share."""
         self.ensure_one()
-        lines = lines or _PbxLines(self.env, self.pbx_id)
+        lines = lines or PbxLines(self.env, self.pbx_id)
         if kind == "record":
             state = "missed" if self.call_type == "missed" else "ended"
         else:
@@ -606,140 +562,4 @@ class K2CcCall(models.Model):
         """A click-to-call the PBX accepted but never placed."""
         for call in self:
             call.write({"state": "done", "disposition": "failed", "end": fields.Datetime.now()})
-            call._cc_notify_agents(_PbxLines(self.env, call.pbx_id), "record", {"reason": reason})
-
-    @api.model
-    def _cc_values_from_pbx(self, pbx, lines, kind, data, call):
-        direction = data.get("direction") or "internal"
-        vals = {
-            "pbx_id": pbx.id,
-            "pbx_call_id": data["call_id"],
-            "direction": direction,
-            "caller_number": data.get("caller") or False,
-            "caller_name": data.get("caller_name") or False,
-            "called_number": data.get("callee") or False,
-            "answered_by": data.get("answered_by") or False,
-        }
-        if call and call.originated and not data.get("callee"):
-            # the PBX is still ringing the user's own phone: what was dialled stands
-            del vals["direction"], vals["called_number"]
-            direction = "outbound"
-        rang = lines.lines_of(data.get("rang") or data.get("ringing") or [])
-        answered = lines.lines_of([data.get("answered_by")])
-        line = lines.owner(direction, data, answered, rang)
-        if line:
-            vals.update(line_id=line.id, user_id=line.user_id.id)
-        if rang | answered:
-            vals["rang_line_ids"] = [(4, rang_line.id) for rang_line in rang | answered]
-        if not call or not call.partner_id:
-            outside = {"inbound": data.get("caller"), "outbound": data.get("callee")}.get(direction)
-            match = lines.match(outside)
-            if match:
-                vals.update(partner_id=match.partner_id.id, match_kind=match.kind)
-        if kind == "live":
-            vals["state"] = data["state"]
-            if not call:
-                vals["start"] = _utc(data.get("start")) or fields.Datetime.now()
-                vals["disposition"] = "no_answer"
-            if data["state"] == "talking" and not (call and call.answer_time):
-                vals["answer_time"] = fields.Datetime.now().replace(microsecond=0)
-                vals["disposition"] = "answered"
-            return vals
-        start, answer, end = _utc(data.get("start")), _utc(data.get("answer")), _utc(data.get("end"))
-        vals.update(
-            state="done",
-            disposition=data.get("disposition") or "failed",
-            start=start or (call and call.start) or fields.Datetime.now(),
-            answer_time=answer or False,
-            end=end or fields.Datetime.now(),
-            transfers=data.get("transfers") or False,
-        )
-        if data.get("ring_seconds") is not None:
-            vals["ring_duration"] = round(data["ring_seconds"])
-        if data.get("talk_seconds") is not None:
-            vals["talk_duration"] = round(data["talk_seconds"])
-        return vals
-
-
-def _utc(iso):
-    """Naive UTC datetime (what Odoo stores) of an ISO 8601 string, or None."""
-    if not iso:
-        return None
-    moment = datetime.fromisoformat(iso)
-    if moment.tzinfo:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
-
-
-class _PbxLines:
-    """The lines of one PBX by extension and device, and a per-batch cache of
-    caller identification, for one ``_cc_ingest`` run."""
-
-    def __init__(self, env, pbx):
-        self.env = env
-        self.pbx = pbx
-        self.by_key = {}
-        for line in env["k2.cc.line"].search([("pbx_id", "=", pbx.id)]):
-            self.by_key[line.extension] = line
-            if line.endpoint:
-                self.by_key[line.endpoint] = line
-                self.by_key[line.endpoint.split("/", 1)[-1]] = line
-        self._matches = {}
-        self._countries = {}
-        self._activity_types = {}
-        self._originates = None
-
-    def country_of(self, number):
-        """Id of the country ``number`` belongs to, or False."""
-        if number not in self._countries:
-            region = numbers.region_of(number, self.pbx.country_id.code)
-            self._countries[number] = region and self.env["res.country"].search(
-                [("code", "=", region)], limit=1).id or False
-        return self._countries[number]
-
-    def activity_type_name(self, company, direction):
-        key = (company.id, direction == "outbound")
-        if key not in self._activity_types:
-            self._activity_types[key] = company._cc_activity_type(direction).name
-        return self._activity_types[key]
-
-    def lines_of(self, keys):
-        found = self.env["k2.cc.line"]
-        for key in keys:
-            line = key and (self.by_key.get(key) or self.by_key.get(key.split("/", 1)[-1]))
-            if line:
-                found |= line
-        return found
-
-    def involved(self, data):
-        return self.lines_of([data.get("caller"), data.get("callee"), data.get("answered_by"),
-                              *(data.get("rang") or data.get("ringing") or [])])
-
-    def owner(self, direction, data, answered, rang):
-        """The line a call belongs to: the caller's line for an outgoing call,
-        else the line that answered, else the first that rang, else the one dialled."""
-        if direction == "outbound":
-            return self.lines_of([data.get("caller")])[:1]
-        return answered[:1] or rang[:1] or self.lines_of([data.get("callee")])[:1]
-
-    def adopt_originate(self, data):
-        """The click-to-call of the caller's line still waiting for its
-        channels, which the PBX call ``data`` is; else an empty recordset."""
-        Call = self.env["k2.cc.call"]
-        line = self.lines_of([data.get("caller")])[:1]
-        if not line:
-            return Call
-        if self._originates is None:
-            self._originates = Call.search([("pbx_id", "=", self.pbx.id), ("originated", "=", True),
-                                            ("state", "!=", "done"),
-                                            ("pbx_call_id", "=like", f"{ORIGINATE_PREFIX}%")], order="id")
-        call = self._originates.filtered(lambda pending: pending.line_id == line)[:1]
-        self._originates -= call
-        return call
-
-    def match(self, number):
-        if not number:
-            return None
-        if number not in self._matches:
-            self._matches[number] = self.env["res.partner"]._cc_match_numbers(number, self.pbx)[:1]
-        return self._matches[number]
+            call._cc_notify_agents(PbxLines(self.env, call.pbx_id), "record", {"reason": reason})

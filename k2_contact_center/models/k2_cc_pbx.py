@@ -9,11 +9,12 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from ..services import ami_actions, recordings
-from ..services.ami_connector import AmiActionError, AmiError, run_once
-from ..services.ari_connector import AriClient
+from ..bridge.ingest import ORIGINATE_PREFIX
+from ..services import recordings
+from ..services.ami import actions as ami_actions
+from ..services.ami.connector import AmiActionError, AmiError, run_once
+from ..services.ari.connector import AriClient
 from ..services.number_plan import NumberPlan, PatternError, parse_patterns
-from .k2_cc_call import ORIGINATE_PREFIX
 
 _logger = logging.getLogger(__name__)
 
@@ -289,7 +290,7 @@ class K2CcPbx(models.Model):
                         )._cc_fail_originate(self.env._("The PBX accepted the call but never placed it."))
             limit = now - timedelta(minutes=max(pbx.open_call_timeout, 1))
             Call.search([("pbx_id", "=", pbx.id), ("state", "!=", "done"), ("write_date", "<", limit)])._cc_close_lost()
-        from ..bridge import ensure_in_process_bridge  # noqa: PLC0415 - the bridge imports the registry machinery
+        from ..bridge.server import ensure_in_process_bridge  # noqa: PLC0415 - the bridge imports the registry machinery
 
         ensure_in_process_bridge(self.env.cr.dbname)
 

@@ -14,9 +14,9 @@ import argparse
 import json
 import sys
 
-from .ami_frames import AmiFrameParser, iter_ami_file
-from .call_tracker import CallTracker
+from .ami.frames import AmiFrameParser, iter_ami_file
 from .number_plan import NumberPlan
+from .tracking.calls import CallTracker
 
 
 def replay(path, plan, endpoints=None, parser=None):

@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
+from ..bridge.ingest import ingest
 from .common import K2CcCase
 from .test_ingest import record
 
@@ -19,8 +20,7 @@ class AgentDeskCase(K2CcCase):
         cls.recorder = cls.env.ref("k2_contact_center.user_k2_cc_recorder")
 
     def ingest(self, *items):
-        Call = self.env["k2.cc.call"].with_user(self.recorder).with_context(tracking_disable=True)
-        return Call._cc_ingest(self.pbx.with_user(self.recorder), list(items))
+        return ingest(self.pbx.with_user(self.recorder), list(items))
 
     def call(self, call_id):
         return self.env["k2.cc.call"].search([("pbx_call_id", "=", call_id)])

@@ -4,8 +4,8 @@ from odoo import api
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..bridge.runner import BridgeManager, PbxLink
-from ..services.ari_simulator import AriSimulatorThread
-from ..services.simulator import SimulatorThread
+from ..services.ami.simulator import SimulatorThread
+from ..services.ari.simulator import AriSimulatorThread
 
 KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal", "queue",
          "blind_transfer", "attended_transfer")

@@ -4,7 +4,8 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from ..services.simulator import SimulatorThread
+from ..bridge.ingest import ingest
+from ..services.ami.simulator import SimulatorThread
 from .common import K2CcCase
 from .test_ingest import live, record
 
@@ -131,8 +132,7 @@ class TestClickToCallCard(K2CcCase):
         return self.env["k2.cc.call"].browse(result["call_id"])
 
     def ingest(self, *items):
-        Call = self.env["k2.cc.call"].with_user(self.recorder)
-        Call._cc_ingest(self.pbx.with_user(self.recorder), list(items))
+        ingest(self.pbx.with_user(self.recorder), list(items))
 
     def progress(self, user=None):
         payload = self.bus_payloads(user or self.agent)[-1]

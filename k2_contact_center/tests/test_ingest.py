@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from ..bridge.ingest import ingest
 from .common import K2CcCase
 
 START = "2026-03-02T08:00:00+00:00"
@@ -32,7 +33,7 @@ class TestIngest(K2CcCase):
         cls.pbx_as_recorder = cls.pbx.with_user(cls.recorder)
 
     def ingest(self, *items):
-        return self.Call._cc_ingest(self.pbx_as_recorder, list(items))
+        return ingest(self.pbx_as_recorder, list(items))
 
     def calls(self, call_id):
         return self.env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_call_id", "=", call_id)])

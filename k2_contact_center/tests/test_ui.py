@@ -14,8 +14,9 @@ from odoo.tools import config
 from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
 from odoo.addons.bus.websocket import WebsocketConnectionHandler
 
+from ..bridge.ingest import ingest
 from ..bridge.runner import PbxLink
-from ..services.simulator import SimulatorThread
+from ..services.ami.simulator import SimulatorThread
 
 
 @tagged("post_install", "-at_install")
@@ -88,8 +89,7 @@ class TestCallCardUi(HttpCase):
         if kind == "live":
             values.setdefault("state", "ringing")
             values.setdefault("ringing", ["201"])
-        self.env["k2.cc.call"].with_user(self.recorder)._cc_ingest(self.pbx.with_user(self.recorder),
-                                                                   [(kind, values)])
+        ingest(self.pbx.with_user(self.recorder), [(kind, values)])
         self.env.cr.precommit.run()
 
     def test_incoming_call_card_note_lands_on_the_contact(self):

@@ -33,7 +33,7 @@ its source) and what this module does about each:
    on that list and raises ``AttributeError`` inside ``data_received``, which
    asyncio treats as fatal: the connection is closed. It also splits blocks
    on ``"\\r\\n\\r\\n"`` only (LF-only streams never split).
-   -> framing is the repository's :class:`~.ami_frames.AmiFrameParser`:
+   -> framing is the repository's :class:`~.frames.AmiFrameParser`:
    garbled input is counted (:attr:`AmiConnector.frame_errors`) and logged
    in one line, the events around it are still delivered.
 
@@ -66,9 +66,9 @@ import time
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
-from . import ami_actions
-from .ami_actions import AmiAction
-from .ami_frames import AmiFrameParser
+from . import actions
+from .actions import AmiAction
+from .frames import AmiFrameParser
 
 _logger = logging.getLogger(__name__)
 
@@ -312,7 +312,7 @@ class AmiConnector(LinkSettings):
         self._set_state(DISCONNECTED, "stopped")
 
     async def send_action(self, action, timeout=None, first_response=False):
-        """Send an :class:`~.ami_actions.AmiAction`; return its response as a dict, or for list
+        """Send an :class:`~.actions.AmiAction`; return its response as a dict, or for list
         actions the list of dicts (response, events..., ``...Complete``).
         ``first_response``: only the PBX's immediate answer (an async
         Originate's "queued"), not the events that complete it.
@@ -331,7 +331,7 @@ class AmiConnector(LinkSettings):
         asynchronously on the PBX; wait for its ``OriginateResponse``. Returns
         that event (dict; ``Uniqueid`` is the channel's). Raises
         :class:`AmiActionError` with the PBX's reason when refused or failed."""
-        action = ami_actions.originate(channel, exten, context, priority, caller_id, variables, timeout, account)
+        action = actions.originate(channel, exten, context, priority, caller_id, variables, timeout, account)
         result = await self.send_action(action, timeout=timeout + 5.0)
         if isinstance(result, dict):  # refused at once (Response: Error)
             if result.get("Response") not in ("Success",):
@@ -354,7 +354,7 @@ class AmiConnector(LinkSettings):
     # -- internals ------------------------------------------------------------------
     async def _send(self, protocol, action, timeout, as_list=None):
         if not isinstance(action, AmiAction):
-            raise TypeError(f"AMI actions are AmiAction objects (services.ami_actions), not {type(action).__name__}")
+            raise TypeError(f"AMI actions are AmiAction objects (services.ami.actions), not {type(action).__name__}")
         if timeout is None:
             timeout = self.action_timeout
         action = action.to_panoramisk()  # created here, inside the loop (defect 4)
@@ -538,7 +538,7 @@ class ConnectorThread:
 
     def call(self, what, timeout=None):
         """Run in the connector's loop and wait for the result: an
-        :class:`~.ami_actions.AmiAction`, a coroutine, or a function taking the connector and returning a
+        :class:`~.actions.AmiAction`, a coroutine, or a function taking the connector and returning a
         coroutine. ``timeout`` (seconds) bounds the wait: :class:`AmiTimeout`."""
         if not self.alive:
             raise AmiLinkLost("AMI connector thread is not running")

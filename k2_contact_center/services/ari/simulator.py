@@ -24,7 +24,7 @@ Every request needs the user and password (HTTP basic auth, or
 
 Command line::
 
-    python -m k2_contact_center.services.ari_simulator --port 8088 [--host 127.0.0.1]
+    python -m k2_contact_center.services.ari.simulator --port 8088 [--host 127.0.0.1]
         [--user asterisk --secret secret]
         (--replay FILE.jsonl [--speed EVENTS_PER_SECOND] [--loop]
          | --traffic [--calls-per-minute N] [--extensions 201,202,...]
@@ -44,7 +44,7 @@ In-process (tests)::
 How the AMI script becomes ARI: each AMI event of a script is the AMI
 rendering of an internal Asterisk message whose ARI rendering is sent instead
 (``Newchannel`` -> ``ChannelCreated``, ``DialBegin`` -> ``Dial``, ``Hangup`` ->
-``ChannelDestroyed``...; see :mod:`.ari_events` for the table). Where the
+``ChannelDestroyed``...; see :mod:`.events` for the table). Where the
 script simplifies, the stream follows Asterisk: a phone or trunk placing a
 call is created in state ``Ring`` (chan_pjsip), the ``;2`` half of a Local
 channel too, and an originate of a Local channel has its ``Dial`` without a
@@ -68,8 +68,8 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
-from .ari_events import read_ari_file
-from .simulator import PlayedCall, SimulatorServer, SimulatorThread, command_line, serve
+from ..ami.simulator import PlayedCall, SimulatorServer, SimulatorThread, command_line, serve
+from .events import read_ari_file
 
 _logger = logging.getLogger(__name__)
 
@@ -737,7 +737,7 @@ class AriSimulatorThread(SimulatorThread):
 
 
 def main(argv=None):
-    parser = command_line("python -m k2_contact_center.services.ari_simulator",
+    parser = command_line("python -m k2_contact_center.services.ari.simulator",
                           "Asterisk ARI simulator (HTTP + WebSocket)", "asterisk",
                           "recorded ARI stream (JSON lines) to send")
     parser.add_argument("--recordings", action="store_true",

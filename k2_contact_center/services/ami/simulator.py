@@ -6,7 +6,7 @@ tested end to end without a PBX.
 
 Command line::
 
-    python -m k2_contact_center.services.simulator --port 5038 [--host 127.0.0.1]
+    python -m k2_contact_center.services.ami.simulator --port 5038 [--host 127.0.0.1]
         [--user admin --secret amp111]
         (--replay FILE [--speed EVENTS_PER_SECOND] [--loop]
          | --traffic [--calls-per-minute N] [--extensions 201,202,...]
@@ -29,7 +29,7 @@ Expected records (``expected``) are dicts with the keys ``kind``, ``call_id``
 (the ``Linkedid``, which is the tracker's ``call_id``), ``direction``,
 ``disposition``, ``caller``, ``caller_name``, ``callee``, ``answered_by`` and
 ``transfers`` (list of transfer kinds), in the form
-:class:`~.call_tracker.CallTracker` reports them (extensions as they are,
+:class:`~..tracking.calls.CallTracker` reports them (extensions as they are,
 external numbers in E.164 with country code +420).
 
 Scripted call kinds (:data:`CALL_KINDS`): inbound via the trunk answered or
@@ -48,7 +48,7 @@ import signal
 import threading
 import time
 
-from .ami_frames import AmiFrameParser, read_ami_file
+from .frames import AmiFrameParser, read_ami_file
 
 _logger = logging.getLogger(__name__)
 
@@ -1187,7 +1187,7 @@ def serve(make_simulator, args):
 
 
 def main(argv=None):
-    parser = command_line("python -m k2_contact_center.services.simulator", "Asterisk AMI simulator", "admin",
+    parser = command_line("python -m k2_contact_center.services.ami.simulator", "Asterisk AMI simulator", "admin",
                           "recorded .ami file to send")
     return serve(lambda args, extensions: AmiSimulator(args.host, args.port, args.user, args.secret,
                                                        extensions=extensions, trunk=args.trunk, seed=args.seed,

@@ -3,9 +3,9 @@
 Pure Python, no ``odoo`` import. Events come from
 ``ws(s)://HOST:PORT/ari/events?app=APP&subscribeAll=true`` (``websocket-client``),
 actions go over HTTP (``urllib``), both with HTTP basic auth (an ``ari.conf``
-user). Events are translated (:mod:`.ari_events`) into the AMI-shaped dicts
+user). Events are translated (:mod:`.events`) into the AMI-shaped dicts
 the call tracker reads, so :class:`AriConnector` can stand in for the AMI
-connector's :class:`~.ami_connector.ConnectorThread`:
+connector's :class:`~..ami.connector.ConnectorThread`:
 
 =====================================  ==========================================
 ``ConnectorThread`` (AMI)              :class:`AriConnector`
@@ -63,7 +63,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import websocket
 
-from .ami_connector import (
+from ..ami.connector import (
     CONNECTED,
     CONNECTING,
     DISCONNECTED,
@@ -76,7 +76,7 @@ from .ami_connector import (
     AmiTimeout,
     LinkSettings,
 )
-from .ari_events import AriTranslator
+from .events import AriTranslator
 
 _logger = logging.getLogger(__name__)
 

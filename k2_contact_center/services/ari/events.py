@@ -1,7 +1,7 @@
 """Translate Asterisk REST Interface (ARI) events into AMI-shaped events.
 
 Pure Python: no ``odoo`` import, no I/O. The call tracker
-(:mod:`.call_tracker`) reads AMI events; this module turns the JSON events an
+(:mod:`..tracking.calls`) reads AMI events; this module turns the JSON events an
 ARI WebSocket (``/ari/events?app=...&subscribeAll=true``) sends into the AMI
 events Asterisk renders from the same internal (stasis) messages, so one
 tracker gives the same call records whichever interface saw the call.

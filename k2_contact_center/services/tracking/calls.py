@@ -12,7 +12,7 @@ API
     learns it from phones that place calls with an extension as caller id.
 
 ``tracker.feed(event, received_at=None) -> list[Emitted]``
-    ``event`` is one AMI event as a dict (see :mod:`.ami_frames`). Each
+    ``event`` is one AMI event as a dict (see :mod:`..ami.frames`). Each
     :class:`Emitted` is ``(kind, data)``:
 
     - ``kind == "live"``: ``data`` = ``{"call_id", "state" ('ringing' |
