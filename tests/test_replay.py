@@ -8,7 +8,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ami"
 KEYS = ["call_id", "direction", "disposition", "caller", "caller_name", "callee", "answered_by",
-        "rang", "transfers", "start", "answer", "end", "ring_seconds", "talk_seconds"]
+        "rang", "transfers", "start", "answer", "end", "ring_seconds", "talk_seconds",
+        "queue", "queue_outcome", "wait_seconds", "queues"]
 
 
 def replay(path, *options):

@@ -34,7 +34,8 @@ external numbers in E.164 with country code +420).
 
 Scripted call kinds (:data:`CALL_KINDS`): inbound via the trunk answered or
 cancelled, outbound via the trunk answered or busy, internal answered or not
-answered, a queue ringing two agents of which one answers, blind and attended
+answered, a queue ringing two agents of which one answers (or whose caller
+gives up, or whose time runs out), blind and attended
 transfers of an inbound call, and click-to-call (an originate).
 """
 
@@ -55,11 +56,13 @@ _logger = logging.getLogger(__name__)
 BANNER = b"Asterisk Call Manager/7.0.3\r\n"
 CALL_KINDS = (
     "inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal",
-    "internal_no_answer", "queue", "blind_transfer", "attended_transfer", "click_to_call",
+    "internal_no_answer", "queue", "queue_abandoned", "queue_timeout", "blind_transfer", "attended_transfer",
+    "click_to_call",
 )
 TRAFFIC_WEIGHTS = {
     "inbound_answered": 25, "inbound_cancelled": 10, "outbound_answered": 20, "outbound_busy": 5,
-    "internal": 12, "internal_no_answer": 3, "queue": 12, "blind_transfer": 5,
+    "internal": 12, "internal_no_answer": 3, "queue": 12, "queue_abandoned": 3, "queue_timeout": 1,
+    "blind_transfer": 5,
     "attended_transfer": 5, "click_to_call": 3,
 }
 COUNTRY_CODE = "+420"
@@ -257,11 +260,12 @@ class CallScript:
         self.hold_index = len(self.events)
 
     def expect(self, call_id, direction, disposition, caller, caller_name, callee, answered_by,
-               transfers=()):
+               transfers=(), queue=None, queue_outcome=None):
         self.expected.append({
             "kind": self.kind, "call_id": call_id, "direction": direction, "disposition": disposition,
             "caller": caller, "caller_name": caller_name or None, "callee": callee,
-            "answered_by": answered_by, "transfers": list(transfers),
+            "answered_by": answered_by, "transfers": list(transfers), "queue": queue,
+            "queue_outcome": queue_outcome,
         })
 
     def stamped(self, start):
@@ -433,7 +437,10 @@ class CallFactory:
     def _internal_no_answer(self, s, **params):
         self._internal_call(s, False, **params)
 
-    def _queue(self, s, agents=None, caller=None, caller_name=None, talk=None):
+    def _queue(self, s, agents=None, caller=None, caller_name=None, talk=None, outcome="answered", wait=None):
+        """A caller in queue ``support``: waits (most a few seconds, some
+        long), the agents ring, then one answers, or the caller gives up
+        (``abandoned``), or the queue's time runs out (``timeout``)."""
         agents = list(agents or self._two_extensions())
         if caller is None:
             caller, caller_name = self._external()
@@ -442,6 +449,11 @@ class CallFactory:
         s.state(trunk, 6)
         s.emit("QueueCallerJoin", trunk, Queue="support", Position="1", Count="1")
         s.emit("MusicOnHoldStart", trunk, Class="default")
+        if wait is None:
+            wait = self.rng.uniform(1.0, 14.0) if self.rng.random() < 0.75 else self.rng.uniform(16.0, 70.0)
+        ring = min(self._ring(), wait)
+        joined = s.t
+        s.wait(wait - ring)
         phones = []
         for agent in agents:
             phone = s.channel(agent, "from-internal", "s", linkedid=trunk.linkedid)
@@ -452,7 +464,28 @@ class CallFactory:
         for phone, agent in zip(phones, agents, strict=True):
             phone.cid_num, phone.cid_name = agent, _name_of(agent, self.extensions)
             s.state(phone, 5)
-        s.wait(self._ring())
+        s.wait(ring)
+        held = str(round(s.t - joined))
+        if outcome != "answered":
+            s.mark_hold()
+            gave_up = outcome == "abandoned"
+            for phone, agent in zip(phones, agents, strict=True):
+                s.dial_end(trunk, phone, "CANCEL" if gave_up else "NOANSWER")
+                s.hangup(phone, "16" if gave_up else "19", "Normal Clearing" if gave_up else "No answer")
+                if not gave_up:
+                    s.emit("AgentRingNoAnswer", trunk, phone, Queue="support", Interface=f"PJSIP/{agent}",
+                           RingTime=str(round(ring)))
+            if gave_up:
+                s.emit("QueueCallerAbandon", trunk, Queue="support", Position="1", OriginalPosition="1",
+                       HoldTime=held)
+            s.emit("MusicOnHoldStop", trunk)
+            s.emit("QueueCallerLeave", trunk, Queue="support", Position="1", Count="0")
+            if not gave_up:
+                s.emit("VarSet", trunk, privilege="dialplan,all", Variable="QUEUESTATUS", Value="TIMEOUT")
+            s.hangup(trunk)
+            s.expect(trunk.linkedid, "inbound", "cancelled" if gave_up else "no_answer", caller, caller_name, did,
+                     None, queue="support", queue_outcome="abandoned" if gave_up else "timeout")
+            return
         winner = self.rng.randrange(len(phones))
         answering, agent = phones[winner], agents[winner]
         s.state(answering, 6)
@@ -462,17 +495,25 @@ class CallFactory:
                 s.dial_end(trunk, phone, "CANCEL")
                 s.hangup(phone, "26", "Answered elsewhere")
                 s.emit("AgentRingNoAnswer", trunk, phone, Queue="support", Interface=f"PJSIP/{agents[index]}",
-                       RingTime="5")
+                       RingTime=str(round(ring)))
         s.emit("MusicOnHoldStop", trunk)
         s.emit("QueueCallerLeave", trunk, Queue="support", Position="1", Count="0")
         s.emit("AgentConnect", trunk, answering, Queue="support", Interface=f"PJSIP/{agent}",
-               HoldTime="5", RingTime="5")
+               HoldTime=held, RingTime=str(round(ring)))
         s.connect(trunk, answering)
         s.bridge(answering, trunk)
-        self._end(s, trunk, answering, talk if talk is not None else self._talk())
+        talk = talk if talk is not None else self._talk()
+        self._end(s, trunk, answering, talk)
         s.emit("AgentComplete", trunk, answering, Queue="support", Interface=f"PJSIP/{agent}",
-               TalkTime="42", Reason="caller")
-        s.expect(trunk.linkedid, "inbound", "answered", caller, caller_name, did, agent)
+               HoldTime=held, TalkTime=str(round(talk)), Reason="caller")
+        s.expect(trunk.linkedid, "inbound", "answered", caller, caller_name, did, agent, queue="support",
+                 queue_outcome="answered")
+
+    def _queue_abandoned(self, s, **params):
+        self._queue(s, outcome="abandoned", **params)
+
+    def _queue_timeout(self, s, **params):
+        self._queue(s, outcome="timeout", **params)
 
     def _transfer_start(self, s, first, caller, caller_name):
         if caller is None:

@@ -15,14 +15,17 @@ API
     ``event`` is one AMI event as a dict (see :mod:`..ami.frames`). Each
     :class:`Emitted` is ``(kind, data)``:
 
-    - ``kind == "live"``: ``data`` = ``{"call_id", "state" ('ringing' |
-      'talking'), "start", "direction", "caller", "caller_name", "callee",
-      "ringing" (extensions/numbers ringing now), "answered_by"}``, emitted
-      only when one of these changed;
+    - ``kind == "live"``: ``data`` = ``{"call_id", "state" ('waiting' (in a
+      queue, no agent ringing) | 'ringing' | 'talking'), "start", "direction",
+      "caller", "caller_name", "callee", "ringing" (extensions/numbers
+      ringing now), "answered_by", "queue" and "waiting_since" (the queue the
+      caller waits in now and since when)}``, emitted only when one changed;
     - ``kind == "record"``: ``data`` = the finished call, a dict with exactly
       the keys of :data:`RECORD_KEYS` (``start``/``answer``/``end`` ISO 8601 in
       UTC, ``ring_seconds``/``talk_seconds`` floats or ``None`` when the times
-      are not real, i.e. neither ``Timestamp`` headers nor ``received_at``).
+      are not real, i.e. neither ``Timestamp`` headers nor ``received_at``;
+      the queue facts ``queue``, ``queue_outcome``, ``wait_seconds`` and
+      ``queues`` of :meth:`.queues.QueueTracker.facts`).
 
 ``tracker.open_calls() -> list[dict]``
     A live snapshot (same keys as a live update) of each call in progress.
@@ -64,10 +67,13 @@ from collections import deque
 from datetime import datetime, timezone
 from typing import NamedTuple
 
+from .queues import EVENTS as QUEUE_EVENTS
+from .queues import QueueTracker
+
 RECORD_KEYS = (
     "call_id", "direction", "disposition", "caller", "caller_name", "callee",
     "answered_by", "rang", "transfers", "start", "answer", "end",
-    "ring_seconds", "talk_seconds",
+    "ring_seconds", "talk_seconds", "queue", "queue_outcome", "wait_seconds", "queues",
 )
 
 _UNKNOWN = frozenset({"", "<unknown>", "unknown", "<Unknown>", "s"})
@@ -196,6 +202,7 @@ class CallTracker:
         self._dead_order = deque()
         self._fmt_cache = {}
         self._trunk_cache = {}
+        self.queues = QueueTracker(self._agent_name)
         self._handlers = {
             "Newchannel": self._on_newchannel,
             "Newstate": self._on_touch,
@@ -208,6 +215,11 @@ class CallTracker:
             "AgentCalled": self._on_agentcalled,
             "AgentConnect": self._on_agentconnect,
             "QueueCallerAbandon": self._on_abandon,
+            "QueueCallerJoin": self._on_queue_event,
+            "QueueCallerLeave": self._on_queue_event,
+            "AgentRingNoAnswer": self._on_queue_event,
+            "AgentComplete": self._on_queue_event,
+            "VarSet": self._on_queue_event,
             "BlindTransfer": self._on_blind,
             "AttendedTransfer": self._on_attended,
             "Pickup": self._on_pickup,
@@ -239,6 +251,13 @@ class CallTracker:
                 real = False
         out = []
         touched = handler(event, ts, real)
+        if event["Event"] in QUEUE_EVENTS:
+            # Only callers the tracker follows: an agent's AgentComplete comes
+            # after the call ended, and a caller first seen in a queue event
+            # was made a channel by its handler.
+            chan = self._channels.get(event.get("Uniqueid"))
+            if chan is not None and self.queues.feed(event, ts) and touched is None:
+                touched = chan.call
         if touched is not None:
             self._after(touched, ts, out)
         return out
@@ -269,6 +288,7 @@ class CallTracker:
             records.append(self._record(call, forced=True))
         self._calls.clear()
         self._channels.clear()
+        self.queues.clear()
         return records
 
     def close_calls(self, call_ids, at=None):
@@ -558,6 +578,25 @@ class CallTracker:
         self._add_leg(call, dest, None, ts)
         return call
 
+    def _on_queue_event(self, event, ts, real):
+        """Queue events the call tracker only needs the caller's channel of
+        (a caller first seen joining a queue is followed from there on)."""
+        if event["Event"] in ("QueueCallerJoin", "QueueCallerLeave"):
+            self._event_channel(event, ts, real)
+        return None
+
+    def _agent_name(self, dest_uid, interface):
+        """The extension of a queue member: its phone's channel, else its
+        interface (``PJSIP/201``, ``Local/201@from-queue/n``)."""
+        chan = self._channels.get(dest_uid) if dest_uid else None
+        if chan is not None and not chan.is_local:
+            return self._phone(chan)
+        interface = interface or ""
+        tech, _, rest = interface.partition("/")
+        name = rest.split("@", 1)[0] if tech == "Local" else rest
+        return (self._configured.get(interface) or self._configured.get(name) or self._learned.get(name)
+                or (name if name and self.plan.is_extension(name) else None) or interface or None)
+
     def _on_agentconnect(self, event, ts, real):
         dest = self._channels.get(event.get("DestUniqueid"))
         if dest is None:
@@ -570,7 +609,7 @@ class CallTracker:
         return call
 
     def _on_abandon(self, event, ts, real):
-        chan = self._channels.get(event.get("Uniqueid"))
+        chan = self._event_channel(event, ts, real)
         if chan is not None:
             chan.call.abandoned = True
         return None
@@ -677,6 +716,7 @@ class CallTracker:
             self._channels.pop(uid, None)
             self._remember_dead(uid)
         out.append(Emitted("record", self._record(call)))
+        self.queues.forget(call.channels)
         call.channels = {}
 
     def _parties(self, call):
@@ -740,17 +780,21 @@ class CallTracker:
                 number = self._leg_number(leg)
                 if number and number not in ringing:
                     ringing.append(number)
+        waiting = self.queues.waiting(call.channels) if call.answered_leg is None else None
         if call.answered_leg is not None:
             state = "talking"
         elif ringing:
             state = "ringing"
+        elif waiting is not None:
+            state = "waiting"
         elif force:
             state = "ringing"
         else:
             return None
         caller, caller_name, callee = self._parties(call)
         answered_by = self._leg_number(call.answered_leg) if call.answered_leg else None
-        key = (state, caller, caller_name, callee, tuple(ringing), answered_by)
+        queue = waiting.queue if waiting is not None else None
+        key = (state, caller, caller_name, callee, tuple(ringing), answered_by, queue)
         if not force:
             if key == call.last_live:
                 return None
@@ -765,6 +809,8 @@ class CallTracker:
             "callee": callee,
             "ringing": ringing,
             "answered_by": answered_by,
+            "queue": queue,
+            "waiting_since": _iso(waiting.joined) if waiting is not None and waiting.joined is not None else None,
         }
 
     def _disposition(self, call, forced=False):
@@ -820,6 +866,9 @@ class CallTracker:
             talk_seconds = round(max(0.0, end - answer), 3) if answer is not None else 0.0
         else:
             ring_seconds = talk_seconds = None
+        facts = self.queues.facts(call.channels, call.real_time, ring_seconds, call.call_id)
+        if facts["queue_outcome"] == "abandoned" and call.answered_leg is None:
+            call.abandoned = True
         return {
             "call_id": call.call_id,
             "direction": self._direction(call, caller, callee),
@@ -835,4 +884,5 @@ class CallTracker:
             "end": _iso(end),
             "ring_seconds": ring_seconds,
             "talk_seconds": talk_seconds,
+            **facts,
         }
