@@ -6,13 +6,12 @@ import logging
 from pathlib import Path
 
 import pytest
+from sim_common import PLAN, records_from
 
 from k2_contact_center.services.ami.frames import read_ami_file
 from k2_contact_center.services.ami.simulator import CallFactory
 from k2_contact_center.services.number_plan import NumberPlan
 from k2_contact_center.services.tracking.calls import CallTracker
-
-from sim_common import PLAN, records_from
 
 HERE = Path(__file__).resolve().parent
 TRACES = HERE.parents[1] / "shared" / "ami-traces"
