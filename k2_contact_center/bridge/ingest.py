@@ -33,10 +33,13 @@ def ingest(pbx, items):
     Call = pbx.env["k2.cc.call"].with_context(tracking_disable=True, mail_create_nolog=True,
                                               mail_create_nosubscribe=True, mail_notrack=True)
     lines = PbxLines(Call.env, pbx)
+    lines.queues = Call.env["k2.cc.queue"]._cc_for_pbx(pbx, {
+        name for _kind, data in items
+        for name in [data.get("queue"), *(visit.get("queue") for visit in data.get("queues") or ())]})
     call_ids = list({data["call_id"] for _kind, data in items})
     calls = {call.pbx_call_id: call for call in Call.search(
         [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", call_ids)])}
-    touched = Call.browse()
+    touched = ended = Call.browse()
     for kind, data in items:
         call = calls.get(data["call_id"])
         if not call:
@@ -53,8 +56,11 @@ def ingest(pbx, items):
         else:
             call = calls[data["call_id"]] = Call.create(vals)
         touched |= call
+        if kind == "record":
+            ended |= call
         call._cc_notify_agents(lines, kind, data)
     touched._cc_notify_missed()
+    Call.env["k2.cc.callback"]._cc_track(ended)
     return touched
 
 
@@ -87,6 +93,9 @@ def values_from_pbx(pbx, lines, kind, data, call):
         match = lines.match(outside)
         if match:
             vals.update(partner_id=match.partner_id.id, match_kind=match.kind)
+    queue = lines.queues.get(data.get("queue"))
+    if queue or kind == "record":
+        vals["queue_id"] = queue.id if queue else False
     if kind == "live":
         vals["state"] = data["state"]
         if not call:
@@ -104,6 +113,10 @@ def values_from_pbx(pbx, lines, kind, data, call):
         answer_time=answer or False,
         end=end or fields.Datetime.now(),
         transfers=data.get("transfers") or False,
+        queue_outcome=data.get("queue_outcome") or False,
+        queue_visits=data.get("queues") or False,
+        wait_known=data.get("wait_seconds") is not None,
+        wait_time=round(data["wait_seconds"]) if data.get("wait_seconds") is not None else 0,
     )
     if data.get("ring_seconds") is not None:
         vals["ring_duration"] = round(data["ring_seconds"])
@@ -139,6 +152,7 @@ class PbxLines:
         self._countries = {}
         self._activity_types = {}
         self._originates = None
+        self.queues = {}  # Asterisk name -> k2.cc.queue, of the batch
 
     def country_of(self, number):
         """Id of the country ``number`` belongs to, or False."""

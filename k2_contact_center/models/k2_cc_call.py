@@ -12,6 +12,7 @@ from ..services import numbers
 from ..services.ami.actions import UnsafeActionError
 from ..services.ami.connector import AmiError
 from .k2_cc_partner_number import NUMBER_KINDS
+from .k2_cc_queue import QUEUE_OUTCOMES
 
 _logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class K2CcCall(models.Model):
         tracking=True,
     )
     state = fields.Selection(
-        [("ringing", "Ringing"), ("talking", "Talking"), ("done", "Ended")],
+        [("waiting", "Waiting in Queue"), ("ringing", "Ringing"), ("talking", "Talking"), ("done", "Ended")],
         required=True,
         default="done",
         index=True,
@@ -105,6 +106,33 @@ class K2CcCall(models.Model):
         compute="_compute_company_id", store=True, readonly=False, precompute=True,
     )
 
+    # -- queues and service quality (the PBX's queue events) --
+    queue_id = fields.Many2one("k2.cc.queue", string="Queue", index=True, ondelete="set null",
+                               help="The queue that answered the call, else the last one the caller waited in.")
+    queue_outcome = fields.Selection(QUEUE_OUTCOMES, help="How the caller left the queue.")
+    queue_visits = fields.Json(copy=False, help="Every queue the call entered, as the PBX reported it.")
+    wait_time = fields.Integer(
+        aggregator="avg",
+        help="Seconds the caller waited: in the queue, from joining to the agent's answer or to giving up "
+        "(over every queue the call passed through); for a call that reached no queue, while it rang.")
+    wait_known = fields.Boolean(help="The PBX's times gave the wait (not the case for calls replayed without "
+                                "times or closed after a lost link).")
+    short_abandon = fields.Boolean(
+        compute="_compute_quality", store=True,
+        help="An incoming caller who gave up within the short-abandon time of the queue (or of the Settings): "
+        "neither offered nor abandoned in the quality figures.")
+    abandoned = fields.Boolean(
+        compute="_compute_quality", store=True, index=True,
+        help="An incoming caller who gave up while waiting or ringing, after the short-abandon time.")
+    answered_in_sl = fields.Boolean(
+        string="Within Service Level", compute="_compute_quality", store=True,
+        help="An incoming call answered within the service-level threshold of its queue (or of the Settings).")
+    offered = fields.Boolean(
+        compute="_compute_quality", store=True,
+        help="An ended incoming call from outside that counts in the quality figures (short abandons do not).")
+    callback_id = fields.Many2one("k2.cc.callback", string="Callback", index=True, ondelete="set null", copy=False,
+                                  help="The missed caller this call belongs to, or that it called back.")
+
     _sql_constraints = [
         ("pbx_call_uniq", "unique(pbx_id, pbx_call_id)", "This PBX call is already in the call history."),
         ("durations_positive", "CHECK(coalesce(ring_duration, 0) >= 0 AND coalesce(talk_duration, 0) >= 0)",
@@ -133,6 +161,44 @@ class K2CcCall(models.Model):
     def _compute_is_internal(self):
         for call in self:
             call.is_internal = call.direction == "internal"
+
+    @api.depends("state", "direction", "disposition", "is_internal", "wait_time", "wait_known",
+                 "queue_id.service_level_seconds", "queue_id.short_abandon_seconds",
+                 "company_id.cc_service_level_seconds", "company_id.cc_short_abandon_seconds")
+    def _compute_quality(self):
+        for call in self:
+            inbound = call.state == "done" and call.direction == "inbound" and not call.is_internal
+            settings = call._cc_quality_settings()
+            gave_up = inbound and call.disposition == "cancelled"
+            call.short_abandon = gave_up and call.wait_known and call.wait_time < settings["short_abandon"]
+            call.offered = inbound and not call.short_abandon
+            call.abandoned = gave_up and not call.short_abandon
+            call.answered_in_sl = (call.offered and call.disposition == "answered" and call.wait_known
+                                   and call.wait_time <= settings["service_level"])
+
+    def _cc_outside_number(self):
+        """The number of the party outside the company (the caller of an
+        incoming call, the called of an outgoing one), or False."""
+        self.ensure_one()
+        if self.is_internal:
+            return False
+        number = self.caller_number if self.direction == "inbound" else self.called_number
+        dialled = numbers.digits(number or "").lstrip("+")
+        if numbers.is_withheld(number) or len(dialled) < 7 or not dialled.isdigit():
+            return False
+        return number
+
+    def _cc_quality_settings(self):
+        """Service-level threshold, target and short-abandon time of the call's
+        queue, or of its company for a call that reached no queue."""
+        self.ensure_one()
+        if self.queue_id:
+            queue = self.queue_id
+            return {"service_level": queue.service_level_seconds, "target": queue.service_level_target,
+                    "short_abandon": queue.short_abandon_seconds}
+        company = self.company_id
+        return {"service_level": company.cc_service_level_seconds, "target": company.cc_service_level_target,
+                "short_abandon": company.cc_short_abandon_seconds}
 
     @api.depends("start", "answer_time", "end")
     def _compute_durations(self):
@@ -418,10 +484,11 @@ class K2CcCall(models.Model):
     # -- click-to-call ------------------------------------------------------
 
     @api.model
-    def cc_dial(self, number, partner_id=False):
+    def cc_dial(self, number, partner_id=False, callback_id=False):
         """Call ``number`` from the current user's phone: the PBX rings the
         user's line, then dials the number (outside-line prefix and national
-        or international form from the PBX's number plan)."""
+        or international form from the PBX's number plan). ``callback_id``:
+        the callback this call answers (it closes it when answered)."""
         user = self.env.user
         line = user.sudo().cc_line_ids.filtered("active")[:1]
         if not line:
@@ -435,6 +502,9 @@ class K2CcCall(models.Model):
             raise UserError(self.env._("%(number)s is not a phone number that can be dialled.",
                                        number=number or self.env._("An empty number")))
         partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
+        callback = self.env["k2.cc.callback"].browse(callback_id).exists() if callback_id else False
+        if callback:
+            callback.check_access("read")
         context = pbx.default_context or "from-internal"
         try:
             pbx._cc_originate(line.endpoint or f"Local/{line.extension}@{context}", dial, context,
@@ -463,6 +533,7 @@ class K2CcCall(models.Model):
             "partner_id": partner.id if partner else False,
             "line_id": line.id,
             "user_id": user.id,
+            "callback_id": callback.id if callback else False,
         })
         call._cc_notify_agents(PbxLines(self.env, pbx), "live", {"state": "ringing"})
         return {"number": number, "dialled": dial, "extension": line.extension, "pbx": pbx.name, "call_id": call.id}

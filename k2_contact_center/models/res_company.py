@@ -25,6 +25,18 @@ class ResCompany(models.Model):
         "says otherwise. Empty: the company's country.",
     )
 
+    cc_service_level_seconds = fields.Integer(
+        string="Service Level Threshold (s)", default=20,
+        help="Calls that reached no queue: answered within this many seconds of ringing is within the service "
+        "level. Each queue has its own.")
+    cc_service_level_target = fields.Float(
+        string="Service Level Target (%)", default=80.0, digits=(5, 1),
+        help="Calls that reached no queue: the share to answer within the threshold.")
+    cc_short_abandon_seconds = fields.Integer(
+        string="Short Abandon (s)", default=5,
+        help="Calls that reached no queue: callers hanging up within this many seconds are neither offered "
+        "nor abandoned in the quality figures.")
+
     def _cc_country(self):
         self.ensure_one()
         return self.cc_default_country_id or self.country_id

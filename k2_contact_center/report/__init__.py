@@ -1,1 +1,2 @@
 from . import k2_cc_call_report
+from . import k2_cc_quality_report

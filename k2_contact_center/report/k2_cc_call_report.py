@@ -143,6 +143,11 @@ class K2CcCallReport(models.Model):
             talk += seconds or 0
         partners = report._read_group(domain + [("commercial_partner_id", "!=", False)], ["commercial_partner_id"],
                                       ["talk_duration:sum"], order="talk_duration:sum desc", limit=TOP_PARTNERS)
+        service_level, offered = self.env["k2.cc.quality.report"].with_context(tz=tz_name)._cc_service_level(
+            report._search(domain))
+        callbacks = [("state", "=", "open")]
+        if scope != "team":
+            callbacks += ["|", ("line_ids.user_id", "=", uid), ("queue_id.member_line_ids.user_id", "=", uid)]
         locale = get_lang(self.env).code
         labels = {
             "hour": lambda moment: moment.strftime("%H:00"),
@@ -161,6 +166,9 @@ class K2CcCallReport(models.Model):
             "series": [{"type": kind, "label": label, "counts": counts[kind]} for kind, label in
                        self._fields["call_type"]._description_selection(self.env)],
             "totals": {**totals, "talk_seconds": talk},
+            "service_level": service_level,
+            "offered": offered,
+            "callbacks_open": self.env["k2.cc.callback"].search_count(callbacks),
             "partners": [{"id": partner.id, "name": partner.display_name, "talk_seconds": seconds or 0}
                          for partner, seconds in partners if seconds],
         }

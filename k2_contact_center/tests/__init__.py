@@ -13,3 +13,5 @@ from . import test_bridge_e2e
 from . import test_click_to_call
 from . import test_call_report
 from . import test_agent_desk
+from . import test_quality
+from . import test_quality_report

@@ -173,6 +173,20 @@ class TestClickToCallCard(K2CcCase):
         self.assertEqual(self.env["k2.cc.call"].search_count([("partner_id", "=", self.customer.id)]), 1)
         self.assertEqual((call.state, call.call_type, call.disposition), ("done", "outgoing", "answered"))
 
+    def test_calling_back_from_the_callback_list_closes_the_callback_when_answered(self):
+        self.ingest(record("cb.0", disposition="no_answer", answered_by=None, answer=None, talk_seconds=0.0))
+        callback = self.env["k2.cc.callback"].search([("number", "=", "+420603555777"), ("state", "=", "open")])
+        self.assertEqual(callback.line_ids, self.line)
+        self.assertFalse(callback.with_user(self.agent).action_call_back())
+        call = self.env["k2.cc.call"].search([("callback_id", "=", callback.id), ("originated", "=", True)])
+        self.assertEqual((call.user_id, call.called_number), (self.agent, "+420603555777"))
+        self.ingest(self.own_phone_rings("cb.1"), self.number_rings("cb.1"))
+        self.ingest(record("cb.1", direction="outbound", caller="201", callee="+420603555777",
+                           answered_by="+420603555777", rang=[], start="2026-03-02T09:00:00+00:00",
+                           answer="2026-03-02T09:00:10+00:00", end="2026-03-02T09:02:00+00:00"))
+        self.assertEqual((call.pbx_call_id, callback.state, callback.closed_by_id), ("cb.1", "done", self.agent))
+        self.assertEqual(callback.closed_call_id, call)
+
     def test_own_phone_not_answering_fails_with_the_reason_and_no_missed_call(self):
         call = self.dial()
         self.ingest(self.own_phone_rings("c2c.2"))

@@ -1,0 +1,156 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .k2_cc_call_report import HOURS, WEEKDAYS
+
+
+class K2CcQualityReport(models.Model):
+    """Service quality of incoming calls from outside, for the quality dashboards.
+
+    One row per ended incoming external call. The rates are averages of 100/0
+    indicators that are NULL where they do not apply (PostgreSQL's AVG skips
+    NULLs), so every grouping gives the exact share:
+
+    - ``service_level``: 100 when answered within the service-level threshold
+      of its queue (or of the Settings), 0 otherwise, over offered calls
+      (short abandons are not offered);
+    - ``abandon_rate``: 100 when the caller gave up, over offered calls;
+    - ``wait_time`` (average) and ``longest_wait`` (maximum): the seconds
+      offered callers waited, where the PBX's times gave it.
+    """
+
+    _name = "k2.cc.quality.report"
+    _description = "Service Quality Analysis"
+    _auto = False
+    _rec_name = "call_id"
+    _order = "start desc, id desc"
+    _depends = {
+        "k2.cc.call": ["state", "direction", "is_internal", "start", "queue_id", "user_id", "pbx_id", "company_id",
+                       "disposition", "offered", "abandoned", "short_abandon", "answered_in_sl", "wait_time",
+                       "wait_known", "commercial_partner_id"],
+    }
+
+    call_id = fields.Many2one("k2.cc.call", readonly=True)
+    start = fields.Datetime(readonly=True)
+    hour = fields.Selection(HOURS, string="Hour of Day", readonly=True, help="Hour the call started, in your time zone.")
+    weekday = fields.Selection(WEEKDAYS, readonly=True, help="Day the call started, in your time zone.")
+    queue_id = fields.Many2one("k2.cc.queue", string="Queue", readonly=True)
+    user_id = fields.Many2one("res.users", string="Operator", readonly=True)
+    commercial_partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
+    pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    short_abandon = fields.Boolean(readonly=True)
+
+    offered_count = fields.Integer(string="Offered", readonly=True, aggregator="sum",
+                                   help="Incoming calls from outside, short abandons left out.")
+    answered_count = fields.Integer(string="Answered", readonly=True, aggregator="sum")
+    answered_in_sl_count = fields.Integer(string="Answered Within SL", readonly=True, aggregator="sum")
+    abandoned_count = fields.Integer(string="Abandoned", readonly=True, aggregator="sum",
+                                     help="Offered callers who gave up while waiting or ringing.")
+    short_abandon_count = fields.Integer(string="Short Abandons", readonly=True, aggregator="sum",
+                                         help="Callers who gave up within the short-abandon time: not offered.")
+    service_level = fields.Float(
+        string="Service Level (%)", readonly=True, aggregator="avg", digits=(16, 1),
+        help="Share of offered calls answered within the service-level threshold of their queue (or of the "
+        "Settings for calls that reached no queue). Short abandons are not offered.")
+    abandon_rate = fields.Float(
+        string="Abandon Rate (%)", readonly=True, aggregator="avg", digits=(16, 1),
+        help="Share of offered calls whose caller gave up; short abandons are neither offered nor abandoned.")
+    wait_time = fields.Integer(string="Average Wait", readonly=True, aggregator="avg",
+                               help="Average seconds offered callers waited before being answered or giving up.")
+    longest_wait = fields.Integer(string="Longest Wait", readonly=True, aggregator="max",
+                                  help="The longest an offered caller waited, in seconds.")
+
+    @property
+    def _table_query(self):
+        tz = self.env["k2.cc.call.report"]._cc_report_tz()
+        local = SQL("(c.start AT TIME ZONE 'UTC' AT TIME ZONE %s)", tz)
+        return SQL(
+            """
+            SELECT c.id,
+                   c.id AS call_id,
+                   c.start,
+                   to_char(%(local)s, 'HH24') AS hour,
+                   extract(isodow FROM %(local)s)::int::varchar AS weekday,
+                   c.queue_id,
+                   c.user_id,
+                   c.commercial_partner_id,
+                   c.pbx_id,
+                   c.company_id,
+                   c.short_abandon,
+                   CASE WHEN c.offered THEN 1 ELSE 0 END AS offered_count,
+                   CASE WHEN c.offered AND c.disposition = 'answered' THEN 1 ELSE 0 END AS answered_count,
+                   CASE WHEN c.answered_in_sl THEN 1 ELSE 0 END AS answered_in_sl_count,
+                   CASE WHEN c.abandoned THEN 1 ELSE 0 END AS abandoned_count,
+                   CASE WHEN c.short_abandon THEN 1 ELSE 0 END AS short_abandon_count,
+                   CASE WHEN c.offered THEN CASE WHEN c.answered_in_sl THEN 100.0 ELSE 0.0 END END
+                       AS service_level,
+                   CASE WHEN c.offered THEN CASE WHEN c.abandoned THEN 100.0 ELSE 0.0 END END AS abandon_rate,
+                   CASE WHEN c.offered AND c.wait_known THEN c.wait_time END AS wait_time,
+                   CASE WHEN c.offered AND c.wait_known THEN c.wait_time END AS longest_wait
+              FROM k2_cc_call c
+             WHERE c.state = 'done' AND c.direction = 'inbound' AND NOT c.is_internal
+            """,
+            local=local,
+        )
+
+    @api.model
+    def _cc_service_level(self, calls):
+        """``(service level %, offered calls)`` of ``calls`` (ids or a query of
+        call ids), for the home screen; the level is None when nothing was offered."""
+        [(level, offered)] = self._read_group([("call_id", "in", calls)], [],
+                                              ["service_level:avg", "offered_count:sum"])
+        return (round(level, 1) if level is not None else None), offered or 0
+
+
+class K2CcQueueAgentReport(models.Model):
+    """Queue calls per agent: one row for every agent line a queue call rang.
+
+    ``answered`` is 1 on the line that took the call, ``rang_no_answer`` 1 on
+    the others; ``handle_time`` is the talk time of the answered ones (its
+    average is the average handling time)."""
+
+    _name = "k2.cc.queue.agent.report"
+    _description = "Queue Agents Analysis"
+    _auto = False
+    _order = "start desc, id desc"
+    _depends = {
+        "k2.cc.call": ["state", "start", "queue_id", "line_id", "disposition", "talk_duration", "rang_line_ids",
+                       "company_id"],
+        "k2.cc.line": ["user_id"],
+    }
+
+    call_id = fields.Many2one("k2.cc.call", readonly=True)
+    start = fields.Datetime(readonly=True)
+    queue_id = fields.Many2one("k2.cc.queue", string="Queue", readonly=True)
+    line_id = fields.Many2one("k2.cc.line", string="Line", readonly=True)
+    user_id = fields.Many2one("res.users", string="Agent", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    answered = fields.Integer(string="Answered", readonly=True, aggregator="sum")
+    rang_no_answer = fields.Integer(string="Rang, Not Answered", readonly=True, aggregator="sum",
+                                    help="Queue calls that rang the agent's line and were taken by someone else, "
+                                    "or by nobody.")
+    handle_time = fields.Integer(string="Average Handling Time", readonly=True, aggregator="avg",
+                                 help="Average seconds of conversation of the queue calls the agent answered.")
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT row_number() OVER (ORDER BY r.k2_cc_call_id, r.k2_cc_line_id) AS id,
+                   c.id AS call_id,
+                   c.start,
+                   c.queue_id,
+                   l.id AS line_id,
+                   l.user_id,
+                   c.company_id,
+                   CASE WHEN c.disposition = 'answered' AND c.line_id = l.id THEN 1 ELSE 0 END AS answered,
+                   CASE WHEN c.disposition = 'answered' AND c.line_id = l.id THEN 0 ELSE 1 END AS rang_no_answer,
+                   CASE WHEN c.disposition = 'answered' AND c.line_id = l.id THEN c.talk_duration END
+                       AS handle_time
+              FROM k2_cc_call_k2_cc_line_rel r
+              JOIN k2_cc_call c ON c.id = r.k2_cc_call_id
+              JOIN k2_cc_line l ON l.id = r.k2_cc_line_id
+             WHERE c.state = 'done' AND c.queue_id IS NOT NULL
+            """
+        )
