@@ -107,7 +107,7 @@ class K2CcCall(models.Model):
     )
 
     # -- queues and service quality (the PBX's queue events) --
-    queue_id = fields.Many2one("k2.cc.queue", string="Queue", index=True, ondelete="set null",
+    queue_id = fields.Many2one("k2.cc.queue", index=True, ondelete="set null",
                                help="The queue that answered the call, else the last one the caller waited in.")
     queue_outcome = fields.Selection(QUEUE_OUTCOMES, help="How the caller left the queue.")
     queue_visits = fields.Json(copy=False, help="Every queue the call entered, as the PBX reported it.")
@@ -130,7 +130,7 @@ class K2CcCall(models.Model):
     offered = fields.Boolean(
         compute="_compute_quality", store=True,
         help="An ended incoming call from outside that counts in the quality figures (short abandons do not).")
-    callback_id = fields.Many2one("k2.cc.callback", string="Callback", index=True, ondelete="set null", copy=False,
+    callback_id = fields.Many2one("k2.cc.callback", index=True, ondelete="set null", copy=False,
                                   help="The missed caller this call belongs to, or that it called back.")
 
     _sql_constraints = [

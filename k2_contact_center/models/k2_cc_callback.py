@@ -19,7 +19,7 @@ class K2CcCallback(models.Model):
     partner_id = fields.Many2one("res.partner", string="Contact", index=True)
     pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", index=True, ondelete="set null")
     company_id = fields.Many2one("res.company", required=True, index=True)
-    queue_id = fields.Many2one("k2.cc.queue", string="Queue", index=True, ondelete="set null",
+    queue_id = fields.Many2one("k2.cc.queue", index=True, ondelete="set null",
                                help="The queue of the last missed call.")
     line_ids = fields.Many2many("k2.cc.line", string="Lines That Rang",
                                 help="The lines the missed calls rang: their agents see the callback.")

@@ -32,9 +32,10 @@ class K2CcQualityReport(models.Model):
 
     call_id = fields.Many2one("k2.cc.call", readonly=True)
     start = fields.Datetime(readonly=True)
-    hour = fields.Selection(HOURS, string="Hour of Day", readonly=True, help="Hour the call started, in your time zone.")
+    hour = fields.Selection(HOURS, string="Hour of Day", readonly=True,
+                            help="Hour the call started, in your time zone.")
     weekday = fields.Selection(WEEKDAYS, readonly=True, help="Day the call started, in your time zone.")
-    queue_id = fields.Many2one("k2.cc.queue", string="Queue", readonly=True)
+    queue_id = fields.Many2one("k2.cc.queue", readonly=True)
     user_id = fields.Many2one("res.users", string="Operator", readonly=True)
     commercial_partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
     pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", readonly=True)
@@ -58,7 +59,7 @@ class K2CcQualityReport(models.Model):
         help="Share of offered calls whose caller gave up; short abandons are neither offered nor abandoned.")
     wait_time = fields.Integer(string="Average Wait", readonly=True, aggregator="avg",
                                help="Average seconds offered callers waited before being answered or giving up.")
-    longest_wait = fields.Integer(string="Longest Wait", readonly=True, aggregator="max",
+    longest_wait = fields.Integer(readonly=True, aggregator="max",
                                   help="The longest an offered caller waited, in seconds.")
 
     @property
@@ -122,11 +123,11 @@ class K2CcQueueAgentReport(models.Model):
 
     call_id = fields.Many2one("k2.cc.call", readonly=True)
     start = fields.Datetime(readonly=True)
-    queue_id = fields.Many2one("k2.cc.queue", string="Queue", readonly=True)
-    line_id = fields.Many2one("k2.cc.line", string="Line", readonly=True)
+    queue_id = fields.Many2one("k2.cc.queue", readonly=True)
+    line_id = fields.Many2one("k2.cc.line", readonly=True)
     user_id = fields.Many2one("res.users", string="Agent", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    answered = fields.Integer(string="Answered", readonly=True, aggregator="sum")
+    answered = fields.Integer(readonly=True, aggregator="sum")
     rang_no_answer = fields.Integer(string="Rang, Not Answered", readonly=True, aggregator="sum",
                                     help="Queue calls that rang the agent's line and were taken by someone else, "
                                     "or by nobody.")
