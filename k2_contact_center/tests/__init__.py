@@ -15,3 +15,4 @@ from . import test_call_report
 from . import test_agent_desk
 from . import test_quality
 from . import test_quality_report
+from . import test_quality_ui

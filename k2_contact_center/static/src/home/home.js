@@ -3,6 +3,7 @@ import { loadBundle } from "@web/core/assets";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { formatFloat } from "@web/core/utils/numbers";
 import { formatDuration } from "../views/duration_field";
 
 const PERIODS = [
@@ -147,6 +148,21 @@ export class ContactCenterHome extends Component {
                 [false, "list"],
                 [false, "form"],
             ],
+        });
+    }
+
+    get serviceLevelTitle() {
+        return _t("Offered calls");
+    }
+
+    formatPercent(value) {
+        return `${formatFloat(value, { digits: [false, 1] })} %`;
+    }
+
+    /** The missed callers of the user's scope still to call back, oldest first. */
+    openCallbacks() {
+        this.action.doAction("k2_contact_center.k2_cc_callback_action", {
+            additionalContext: this.state.scope === "team" ? {} : { search_default_mine: 1 },
         });
     }
 
