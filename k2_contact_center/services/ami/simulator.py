@@ -50,6 +50,7 @@ import threading
 import time
 
 from .frames import AmiFrameParser, read_ami_file
+from .simulated_states import STATE_ACTIONS, SimulatedStates
 
 _logger = logging.getLogger(__name__)
 
@@ -822,10 +823,12 @@ class AmiSimulator(SimulatorServer):
 
     def __init__(self, host="127.0.0.1", port=0, username="admin", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
-                 time_scale=0.0, seed=None):
+                 time_scale=0.0, seed=None, states=False):
         super().__init__(host, port, username, secret, extensions, trunk, failing, time_scale, seed)
         self.logoffs = 0
         self.actions_seen = []
+        # device states and queue members (and their events), when asked for
+        self.states = SimulatedStates(self.extensions) if states else None
 
     # -- lifecycle ------------------------------------------------------------
     async def wait_clients(self, count=1, timeout=5.0):
@@ -850,6 +853,9 @@ class AmiSimulator(SimulatorServer):
         if not event.get("Timestamp"):
             event["Timestamp"] = f"{time.time():.6f}"
         self._track(event)
+        if self.states is not None:
+            for caused in self.states.stamp(self.states.on_event(event)):
+                self.send_event(caused)
         if self._silent:
             return
         data = None
@@ -1027,9 +1033,20 @@ class AmiSimulator(SimulatorServer):
             self._originate(client, action)
         elif name in ("coreshowchannels", "status"):
             self._list_channels(client, action, name)
+        elif name in STATE_ACTIONS and self.states is not None:
+            self._state_action(client, action, name)
         else:
             self._reply(client, action, Response="Error", Message="Invalid/unknown command")
         return True
+
+    def _state_action(self, client, action, name):
+        reply, events, items = self.states.action(name, action)
+        self._reply(client, action, **reply)
+        extra = {"ActionID": action["ActionID"]} if action.get("ActionID") else {}
+        for item in items:
+            client.writer.write(render({"Event": item.pop("Event"), **extra, **item}))
+        for event in self.states.stamp(events):
+            self.send_event(event)
 
     def _originate(self, client, action):
         channel = action.get("Channel") or ""
@@ -1230,9 +1247,12 @@ def serve(make_simulator, args):
 def main(argv=None):
     parser = command_line("python -m k2_contact_center.services.ami.simulator", "Asterisk AMI simulator", "admin",
                           "recorded .ami file to send")
+    parser.add_argument("--states", action="store_true",
+                        help="keep device states and the members of queue 'support' (QueueStatus, QueueAdd, "
+                        "QueuePause, QueueRemove, DeviceStateList, ExtensionStateList)")
     return serve(lambda args, extensions: AmiSimulator(args.host, args.port, args.user, args.secret,
                                                        extensions=extensions, trunk=args.trunk, seed=args.seed,
-                                                       time_scale=1.0), parser.parse_args(argv))
+                                                       time_scale=1.0, states=args.states), parser.parse_args(argv))
 
 
 if __name__ == "__main__":
