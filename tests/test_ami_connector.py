@@ -273,3 +273,33 @@ def test_run_once_from_sync_code_pings_and_reports_refusals():
         sim.stop()
     with pytest.raises(AmiLinkLost):
         run_once("127.0.0.1", port, "odoo", "s3cret", lambda connector: connector.ping(), timeout=2)
+
+
+def test_a_silent_pbx_is_found_within_ten_seconds_and_an_idle_link_is_pinged_every_five():
+    """The keep-alive's defaults: a Ping after 5 s without a word from the
+    PBX, 4 s to answer it."""
+    async def main():
+        sim = await AmiSimulator(username="odoo", secret="s3cret").start()
+        states = []
+        connector = AmiConnector("127.0.0.1", sim.port, "odoo", "s3cret", backoff_initial=30.0,
+                                 on_state=lambda state, detail: states.append((time.monotonic(), state, detail)))
+        await connector.start()
+        await connector.wait_connected(5)
+        try:
+            began = time.monotonic()
+            await asyncio.sleep(6.0)
+            pings = [a for a in sim.actions_seen if a.get("Action") == "Ping"]
+            assert len(pings) == 1, "an idle link: one Ping in its first 6 s"
+            sim.stop_answering_pings()
+            silent = time.monotonic()
+            while not any(state == DISCONNECTED and at >= silent for at, state, _detail in states):
+                assert time.monotonic() - silent < 12, "the silent PBX was not noticed"
+                await asyncio.sleep(0.1)
+            noticed = next(t for t, state, _ in states if state == DISCONNECTED and t >= silent)
+            # the last word of the PBX was the Pong at about began + 5 s
+            assert noticed - (began + 5.0) <= 10.0
+            assert "half-open" in next(d for t, s, d in states if t == noticed)
+        finally:
+            await connector.stop()
+            await sim.stop()
+    run(main())

@@ -43,7 +43,7 @@ def _now():
 class PbxLink:
     """One PBX, linked to one database."""
 
-    def __init__(self, db_name, pbx_id, *, ping_interval=20.0, action_timeout=None):
+    def __init__(self, db_name, pbx_id, *, ping_interval=5.0, action_timeout=None):
         self.db_name = db_name
         self.pbx_id = pbx_id
         self.ping_interval = ping_interval

@@ -19,8 +19,10 @@ its source) and what this module does about each:
    the link drops; actions have timeouts (:class:`AmiTimeout`).
 3. ``Manager.ping`` sends ``Action: Ping`` every ``ping_interval`` and ignores
    the returned future: a silent half-open TCP link is never detected.
-   -> the keep-alive waits for each Ping's reply within ``ping_timeout``;
-   without it the link is considered dead, closed and re-established.
+   -> the keep-alive pings after ``ping_interval`` (5 s) without a byte from
+   the PBX and waits for the reply within ``ping_timeout`` (4 s); without it
+   the link is considered dead, closed and re-established: a PBX gone silent
+   is found within 9 s, an idle link gets one Ping every 5 s, a busy one none.
 4. ``Manager.connect`` calls ``asyncio.get_event_loop()`` when no loop was
    given, and ``actions.Action.__init__`` creates ``asyncio.Future()``
    without a loop: outside a running loop that is a DeprecationWarning
@@ -129,14 +131,17 @@ class _Protocol(AMIProtocol):
         self.connector = connector
         self.parser = AmiFrameParser()
         self.lost = None  # Future: set when the connection is gone
+        self.last_received = 0.0  # time.monotonic() of the last bytes from the PBX
 
     def connection_made(self, transport):  # pylint: disable=missing-return
         super().connection_made(transport)
         self.encoding = "utf-8"
         self.log = _logger
         self.lost = asyncio.get_running_loop().create_future()
+        self.last_received = time.monotonic()
 
     def data_received(self, data):
+        self.last_received = time.monotonic()
         before = dict(self.parser.errors)
         try:
             blocks = self.parser.feed(data)
@@ -245,7 +250,7 @@ class AmiConnector(LinkSettings):
     protocol = "AMI"
 
     def __init__(self, host="127.0.0.1", port=5038, username="", secret="", *, on_event=None, on_state=None,
-                 events="on", ping_interval=20.0, ping_timeout=5.0, connect_timeout=10.0, login_timeout=10.0,
+                 events="on", ping_interval=5.0, ping_timeout=4.0, connect_timeout=10.0, login_timeout=10.0,
                  action_timeout=10.0, backoff_initial=1.0, backoff_max=60.0, backoff_factor=2.0,
                  backoff_jitter=0.2, rng=None):
         self.host = host
@@ -443,14 +448,21 @@ class AmiConnector(LinkSettings):
         return protocol
 
     async def _supervise(self, protocol):
-        """Keep-alive until the link is lost; returns why it ended."""
+        """Keep-alive until the link is lost; returns why it ended. A Ping goes
+        out only after ``ping_interval`` seconds without a byte from the PBX:
+        a busy link is never pinged, a silent one is found dead within
+        ``ping_interval + ping_timeout`` of its last word."""
         while True:
-            await asyncio.wait({protocol.lost}, timeout=self.ping_interval)
+            wait = protocol.last_received + self.ping_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.wait({protocol.lost}, timeout=wait)
             if protocol.lost.done():
                 error = protocol.lost.result()
                 return f"closed by peer ({error})" if error else "closed by peer"
             if self._stopping:
                 return "stopped"
+            if protocol.last_received + self.ping_interval > time.monotonic():
+                continue  # the PBX spoke meanwhile
             try:
                 await self._send(protocol, AmiAction("Ping"), self.ping_timeout)
             except AmiTimeout:

@@ -269,7 +269,7 @@ class AriConnector(LinkSettings):
     """A self-healing ARI event link plus its HTTP actions (see the module docstring).
 
     ``AriConnector(base_url, app, username, password, *, on_event=None,
-    on_state=None, ping_interval=20.0, ping_timeout=5.0, connect_timeout=10.0,
+    on_state=None, ping_interval=5.0, ping_timeout=4.0, connect_timeout=10.0,
     action_timeout=10.0, backoff_initial=1.0, backoff_max=60.0,
     backoff_factor=2.0, backoff_jitter=0.2, rng=None, name="ari-connector",
     sslopt=None, ssl_context=None)``. ``base_url`` is the PBX's HTTP server
@@ -280,7 +280,7 @@ class AriConnector(LinkSettings):
     protocol = "ARI"
 
     def __init__(self, base_url, app=DEFAULT_APP, username="", password="", *, on_event=None, on_state=None,
-                 ping_interval=20.0, ping_timeout=5.0, connect_timeout=10.0, action_timeout=10.0,
+                 ping_interval=5.0, ping_timeout=4.0, connect_timeout=10.0, action_timeout=10.0,
                  backoff_initial=1.0, backoff_max=60.0, backoff_factor=2.0, backoff_jitter=0.2, rng=None,
                  name="ari-connector", sslopt=None, ssl_context=None):
         self.base_url = base_url
@@ -550,6 +550,7 @@ class AriConnector(LinkSettings):
                 now = time.monotonic()
                 if awaiting is not None and now - awaiting > self.ping_timeout:
                     return f"no pong within {self.ping_timeout:g}s (half-open link), closed"
+                # a ping only after ping_interval without a frame: see the AMI connector
                 if awaiting is None and now - last_ping >= self.ping_interval:
                     ws.ping(b"k2cc")
                     awaiting = last_ping = now
@@ -567,6 +568,8 @@ class AriConnector(LinkSettings):
                     opcode, frame = ws.recv_data_frame(True)
                 except websocket.WebSocketTimeoutException:
                     continue
+                if awaiting is None:
+                    last_ping = time.monotonic()  # the PBX spoke: no ping needed yet
                 if opcode == websocket.ABNF.OPCODE_PONG:
                     awaiting = None
                 elif opcode == websocket.ABNF.OPCODE_CLOSE:
