@@ -193,6 +193,10 @@ class K2CcCall(models.Model):
         return calls
 
     def write(self, vals):
+        if vals.get("note_message_id") and not self.env.su:
+            # The note shows the linked message's body, read as the superuser
+            # (a related field): a call links only a message its writer may read.
+            self.env["mail.message"].browse(vals["note_message_id"]).check_access("read")
         facts = [fname for fname in vals if fname in self._cc_pbx_facts]
         if not facts or not self._cc_check_pbx_facts(facts):
             return super().write(vals)

@@ -80,6 +80,13 @@ class TestCallFacts(K2CcCase):
         call.cc_schedule_followup(self.agent.id, fields.Date.today(), "Send the offer")
         self.assertIn("Send the offer", self.customer.activity_ids.mapped("summary"))
 
+    def test_a_note_links_only_a_message_its_writer_may_read(self):
+        others = self._call(user_id=self.agent2.id, pbx_call_id="f2")
+        secret = others.message_post(body="Bob's private remark")
+        with self.assertRaises(AccessError):
+            self.call.with_user(self.agent).write({"note_message_id": secret.id})
+        self.assertFalse(self.call.note)
+
     def test_people_cannot_add_calls(self):
         for user in (self.agent, self.manager):
             with self.subTest(user=user.login), self.assertRaisesRegex(AccessError, "Calls come from the PBX"):
