@@ -25,6 +25,7 @@
         "views/k2_cc_partner_number_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
         "views/k2_cc_menus.xml",
         "security/k2_cc_call_report_security.xml",
         "report/k2_cc_call_report_views.xml",

@@ -1,9 +1,10 @@
+import json
 import logging
 import random
 import uuid
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, html2plaintext
 
@@ -34,6 +35,25 @@ class K2CcCall(models.Model):
     _inherit = ["mail.thread"]
     _order = "start desc, id desc"
     _rec_names_search = ["caller_number", "called_number", "partner_id.name"]
+    # What the PBX reported (and what the bridge keeps of it): the call history
+    # is the PBX's word. Only the bridge's recorder and the system write these;
+    # contact-center administrators may correct them, and each correction is
+    # logged on the call with the old and new values (see ``write``). People
+    # add the rest: the contact (assigning a number), the note, follow-ups.
+    # A new fact the bridge writes (queue, wait time, ...) joins this list.
+    _cc_pbx_facts = (
+        "call_type", "direction", "disposition", "is_internal", "state",
+        "caller_number", "caller_name", "called_number", "answered_by",
+        "start", "answer_time", "end", "ring_duration", "talk_duration",
+        # the lines that rang, the one that took the call and its user: who a
+        # call counts for in every figure
+        "line_id", "user_id", "rang_line_ids", "transfers",
+        "pbx_id", "pbx_call_id", "company_id", "originated",
+        # the queues it waited in and how it was served
+        "queue_id", "queue_outcome", "queue_visits", "wait_time", "wait_known", "callback_id",
+        # the bridge's bookkeeping of the call
+        "missed_notified", "recording_attachment_id",
+    )
 
     call_type = fields.Selection(
         CALL_TYPES,
@@ -41,7 +61,6 @@ class K2CcCall(models.Model):
         store=True,
         readonly=False,
         index=True,
-        tracking=True,
     )
     state = fields.Selection(
         [("waiting", "Waiting in Queue"), ("ringing", "Ringing"), ("talking", "Talking"), ("done", "Ended")],
@@ -69,7 +88,7 @@ class K2CcCall(models.Model):
         index=True,
     )
     match_kind = fields.Selection(NUMBER_KINDS, string="Found Under", help="Kind of number the contact was found by.")
-    user_id = fields.Many2one("res.users", string="Responsible", index=True, tracking=True)
+    user_id = fields.Many2one("res.users", string="Responsible", index=True)
 
     start = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     answer_time = fields.Datetime(string="Answered At")
@@ -225,6 +244,72 @@ class K2CcCall(models.Model):
             number = call.caller_number if call.call_type != "outgoing" else call.called_number
             who = call.partner_id.name or number or ""
             call.display_name = f"{labels.get(call.call_type, '')}: {who}".strip(": ")
+
+    # -- the PBX's word -------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A call is the PBX's report from its first field on.
+        correction = self._cc_check_pbx_facts()
+        calls = super().create(vals_list)
+        if correction:
+            for call in calls:
+                call._message_log(body=self.env._(
+                    "Added to the call history by %(user)s: the PBX did not report this call.",
+                    user=self.env.user.name))
+        return calls
+
+    def write(self, vals):
+        if vals.get("note_message_id") and not self.env.su:
+            # The note shows the linked message's body, read as the superuser
+            # (a related field): a call links only a message its writer may read.
+            self.env["mail.message"].browse(vals["note_message_id"]).check_access("read")
+        facts = [fname for fname in vals if fname in self._cc_pbx_facts]
+        if not facts or not self._cc_check_pbx_facts(facts):
+            return super().write(vals)
+        before = {call.id: {fname: call[fname] for fname in self._cc_pbx_facts} for call in self}
+        result = super().write(vals)
+        self._cc_log_correction(before)
+        return result
+
+    def _cc_check_pbx_facts(self, fnames=None):
+        """May the current user write the PBX facts ``fnames`` (all of them:
+        a new call)? False for the bridge's recorder and the system, True
+        for an administrator's correction (to be logged); else AccessError."""
+        if self.env.su or self.env.user.has_group("k2_contact_center.group_k2_cc_recorder"):
+            return False
+        if self.env.user.has_group("k2_contact_center.group_k2_cc_admin"):
+            return True
+        if fnames is None:
+            raise AccessError(self.env._(
+                "Calls come from the PBX: only the PBX and contact-center administrators add them to the call "
+                "history."))
+        labels = ", ".join(self._fields[fname]._description_string(self.env) for fname in fnames)
+        raise AccessError(self.env._(
+            "The call history is what the PBX reported: only contact-center administrators may correct "
+            "%(fields)s. Add what you know in the call's note instead.", fields=labels))
+
+    def _cc_log_correction(self, before):
+        """Log on each call which PBX facts an administrator changed, from
+        what to what (the values ``before`` the write)."""
+        Tracking = self.env["mail.tracking.value"]
+        infos = self.sudo().fields_get(list(self._cc_pbx_facts),
+                                       attributes=("string", "type", "selection", "currency_field"))
+        for call in self:
+            values = []
+            for fname, old in before[call.id].items():
+                new, info = call[fname], infos[fname]
+                if old == new or (not old and not new):
+                    continue
+                if info["type"] == "json":  # mail tracks no JSON: it is shown as text
+                    old, new = (json.dumps(value) if value else "" for value in (old, new))
+                    info = dict(info, type="char")
+                values.append(Command.create(Tracking._create_tracking_values(old, new, fname, info, call)))
+            if values:
+                call._message_log(
+                    body=self.env._("Corrected by %(user)s: the PBX reported otherwise.", user=self.env.user.name),
+                    tracking_value_ids=values,
+                )
 
     @api.model
     def _cc_generate_demo_calls(self, count):

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..services import numbers
 
@@ -9,6 +9,9 @@ class K2CcLine(models.Model):
     _description = "Contact Center Line"
     _order = "pbx_id, extension, id"
     _rec_names_search = ["extension", "number", "user_id.name"]
+    # The switches each agent sets for themself on their own lines (the seed's
+    # Contact Center form); everything else of a line is the administrators'.
+    _cc_personal_fields = ("autoclose_missed", "autoclose_calls", "autoconnect", "notify_missed")
 
     pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="pbx_id.company_id", store=True, index=True)
@@ -101,6 +104,11 @@ class K2CcLine(models.Model):
         return lines
 
     def write(self, vals):
+        foreign = [fname for fname in vals if fname not in self._cc_personal_fields]
+        if foreign and not self.env.su and not self.env.user.has_group("k2_contact_center.group_k2_cc_admin"):
+            raise AccessError(self.env._(
+                "Only contact-center administrators change a line's %(fields)s; you set its personal switches.",
+                fields=", ".join(self._fields[fname]._description_string(self.env) for fname in foreign)))
         result = super().write(vals)
         if vals.get("user_id"):
             self._cc_grant_agent_access()
@@ -112,6 +120,17 @@ class K2CcLine(models.Model):
         users = self.user_id.filtered(lambda user: not user.share and group not in user.groups_id)
         if users:
             group.sudo().write({"users": [(4, user.id) for user in users]})
+
+    @api.model
+    def cc_my_settings(self):
+        """The current user's active lines and their personal switches, for the
+        *My settings* panel of the Contact Center home."""
+        lines = self.search([("user_id", "=", self.env.user.id)])
+        switches = self.fields_get(list(self._cc_personal_fields), attributes=("string", "help"))
+        return {
+            "switches": [{"name": fname, **switches[fname]} for fname in self._cc_personal_fields],
+            "lines": lines.read(["display_name", "pbx_id", *self._cc_personal_fields]),
+        }
 
     @api.model
     def _cc_line_for(self, pbx, extension_or_endpoint):

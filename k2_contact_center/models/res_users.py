@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 PRESENCE = [
     ("connected", "Connected"),  # green: wants calls and the PBX link is up
@@ -41,6 +41,21 @@ class ResUsers(models.Model):
                 )
             else:
                 user.cc_presence, user.cc_presence_reason = "connected", False
+
+    def write(self, vals):
+        # The preferences form saves the personal switches of the user's own
+        # lines as updates of ``cc_line_ids``: they are written with the
+        # user's own rights on lines (their own lines, those switches only),
+        # never as the superuser the rest of their preferences is written as.
+        commands = vals.get("cc_line_ids")
+        if commands and self == self.env.user and not self.env.su \
+                and all(command[0] == Command.UPDATE for command in commands):
+            for _update, line_id, line_vals in commands:
+                self.env["k2.cc.line"].browse(line_id).write(line_vals)
+            vals = {key: value for key, value in vals.items() if key != "cc_line_ids"}
+            if not vals:
+                return True
+        return super().write(vals)
 
     @api.model
     def _update_last_login(self):  # pylint: disable=missing-return

@@ -38,12 +38,14 @@ export class ContactCenterHome extends Component {
             data: null,
             callsChart: "bar",
             partnersChart: "bar",
+            settings: null,
+            settingsOpen: false,
         });
         this.callsCanvas = useRef("callsCanvas");
         this.partnersCanvas = useRef("partnersCanvas");
         this.charts = {};
         onWillStart(async () => {
-            await Promise.all([loadBundle("web.chartjs_lib"), this.load()]);
+            await Promise.all([loadBundle("web.chartjs_lib"), this.load(), this.loadSettings()]);
         });
         useEffect(
             () => this.draw(),
@@ -58,6 +60,16 @@ export class ContactCenterHome extends Component {
             period: this.state.period,
             internal: this.state.internal,
         });
+    }
+
+    /** My settings: the personal switches of the user's own lines. */
+    async loadSettings() {
+        this.state.settings = await this.orm.call("k2.cc.line", "cc_my_settings", []);
+    }
+
+    async toggleSetting(line, name, value) {
+        await this.orm.write("k2.cc.line", [line.id], { [name]: value });
+        await this.loadSettings();
     }
 
     async choose(key, value) {
