@@ -4,6 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 
+from ..bridge.ingest import ingest
 from .common import K2CcCase
 from .test_ingest import live, record
 
@@ -26,6 +27,10 @@ class TestCallFacts(K2CcCase):
         cls.other_pbx = cls.env["k2.cc.pbx"].create({"code": "F2", "name": "Other PBX"})
         cls.other_company = cls.env["res.company"].create({"name": "Elsewhere s.r.o."})
         cls.attachment = cls.env["ir.attachment"].create({"name": "other.mp3", "raw": b"ID3"})
+        cls.queue = cls.env["k2.cc.queue"].create({"pbx_id": cls.pbx.id, "name": "support"})
+        cls.callback = cls.env["k2.cc.callback"].create({
+            "number": "+420601000000", "company_id": cls.company.id, "first_call_time": "2026-03-02 08:00:00",
+            "last_call_time": "2026-03-02 08:00:00"})
 
     def _other_value(self, fname):
         """A value of ``fname`` different from the call's: what someone would write."""
@@ -46,7 +51,8 @@ class TestCallFacts(K2CcCase):
         if field.type == "many2many":
             return [(4, self.line2.id)]
         others = {"k2.cc.line": self.line2, "res.users": self.agent2, "k2.cc.pbx": self.other_pbx,
-                  "res.company": self.other_company, "ir.attachment": self.attachment}
+                  "res.company": self.other_company, "ir.attachment": self.attachment,
+                  "k2.cc.queue": self.queue, "k2.cc.callback": self.callback}
         return others[field.comodel_name].id
 
     def _assert_facts_refused(self, user):
@@ -122,15 +128,14 @@ class TestCallFacts(K2CcCase):
         self.assertIn("did not report", call.message_ids[:1].body)
 
     def test_bridge_and_watchdog_write_facts_without_a_trace(self):
-        Call = self.env["k2.cc.call"].with_user(self.recorder)
         pbx = self.pbx.with_user(self.recorder)
-        [call] = Call._cc_ingest(pbx, [live("b1", "ringing")])
-        Call._cc_ingest(pbx, [record("b1")])
+        [call] = ingest(pbx, [live("b1", "ringing")])
+        ingest(pbx, [record("b1")])
         self.assertEqual((call.state, call.talk_duration), ("done", 247))
-        [lost] = Call._cc_ingest(pbx, [live("b2", "talking")])
+        [lost] = ingest(pbx, [live("b2", "talking")])
         lost._cc_close_lost()  # the resync after a reconnect, as the bridge
         self.assertEqual(lost.state, "done")
-        [stale] = Call._cc_ingest(pbx, [live("b3", "ringing")])
+        [stale] = ingest(pbx, [live("b3", "ringing")])
         self.env.flush_all()
         self.env.cr.execute("UPDATE k2_cc_call SET write_date = write_date - interval '1 day' WHERE id = %s",
                             [stale.id])
