@@ -44,6 +44,21 @@ class TestUi(HttpCase):
         })
         self.start_tour("/odoo", "k2_cc_configuration_tour", login="admin")
 
+    def test_every_screen_has_a_url_to_bookmark(self):
+        """Each action of the app's menus has a readable path, and /odoo/<path>
+        opens that action (what the web client asks when a bookmark is opened)."""
+        menus = self.env["ir.ui.menu"].search([("id", "child_of", self.env.ref("k2_contact_center.k2_cc_menu_root").id),
+                                               ("action", "!=", False)])
+        actions = {menu.action for menu in menus}
+        self.assertGreaterEqual(len(actions), 10)
+        self.authenticate("admin", "admin")
+        for action in actions:
+            with self.subTest(action=action.name):
+                self.assertRegex(action.path or "", r"^contact-center(-[a-z-]+)?$")
+                loaded = self.make_jsonrpc_request("/web/action/load", {"action_id": action.path})
+                self.assertEqual((loaded["id"], loaded["path"]), (action.id, action.path))
+        self.assertEqual(self.env.ref("k2_contact_center.k2_cc_home_action").path, "contact-center")
+
 
 @tagged("post_install", "-at_install")
 class TestPresenceUi(HttpCase):
