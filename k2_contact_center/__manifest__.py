@@ -42,6 +42,7 @@
             "k2_contact_center/static/src/call_card/**/*",
             "k2_contact_center/static/src/home/**/*",
             "k2_contact_center/static/src/recording/**/*",
+            "k2_contact_center/static/src/phone/**/*",
         ],
         "web.assets_backend_lazy": [
             "k2_contact_center/static/src/views/call_graph.js",

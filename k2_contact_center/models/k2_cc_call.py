@@ -447,11 +447,14 @@ class K2CcCall(models.Model):
         if pbx.link_state != "connected":
             raise UserError(self.env._("The PBX %(pbx)s cannot be reached now (%(why)s); try again later.",
                                        pbx=pbx.name, why=pbx.link_error or pbx.link_state))
+        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
+        if partner and number:
+            # a contact's number as typed is national in the contact's country ("030 7654321" in Berlin)
+            number = numbers.to_e164(number, partner._cc_number_country().code) or number
         dial = pbx._cc_number_plan().dial_string(number or "")
         if not dial:
             raise UserError(self.env._("%(number)s is not a phone number that can be dialled.",
                                        number=number or self.env._("An empty number")))
-        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
         context = pbx.default_context or "from-internal"
         try:
             pbx._cc_originate(line.endpoint or f"Local/{line.extension}@{context}", dial, context,

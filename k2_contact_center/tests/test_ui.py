@@ -61,6 +61,26 @@ class TestUi(HttpCase):
 
 
 @tagged("post_install", "-at_install")
+class TestPhoneLinkUi(HttpCase):
+    def test_the_session_says_who_dials_through_the_pbx(self):
+        """The browser's phone links dial through the PBX for users with an
+        active line; everyone else keeps tel: (the computer's own phone app)."""
+        pbx = self.env["k2.cc.pbx"].create({"code": "TEL", "name": "Tel PBX", "host": "127.0.0.1"})
+        agent = new_test_user(self.env, "k2tel", groups="base.group_user")
+        new_test_user(self.env, "k2noline", groups="base.group_user,k2_contact_center.group_k2_cc_user")
+        line = self.env["k2.cc.line"].create({"pbx_id": pbx.id, "extension": "271", "user_id": agent.id})
+
+        def can_dial(login):
+            self.authenticate(login, login)
+            return self.make_jsonrpc_request("/web/session/get_session_info")["k2_cc_can_dial"]
+
+        self.assertTrue(can_dial("k2tel"))
+        self.assertFalse(can_dial("k2noline"))
+        line.active = False
+        self.assertFalse(can_dial("k2tel"))
+
+
+@tagged("post_install", "-at_install")
 class TestPresenceUi(HttpCase):
     def setUp(self):
         super().setUp()
