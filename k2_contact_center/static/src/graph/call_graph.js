@@ -3,7 +3,7 @@ import { formatInteger } from "@web/views/fields/formatters";
 import { GraphModel } from "@web/views/graph/graph_model";
 import { GraphRenderer } from "@web/views/graph/graph_renderer";
 import { graphView } from "@web/views/graph/graph_view";
-import { CALL_TYPES, CALL_TYPE_COLORS } from "./call_types";
+import { CALL_TYPES, CALL_TYPE_COLORS } from "../views/call_types";
 
 /**
  * Graphs of calls: the call types in the home screen's order and colours
