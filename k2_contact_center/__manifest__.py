@@ -43,6 +43,11 @@
             "k2_contact_center/static/src/call_card/**/*",
             "k2_contact_center/static/src/home/**/*",
             "k2_contact_center/static/src/recording/**/*",
+            "k2_contact_center/static/src/phone/**/*",
+        ],
+        # loaded with Odoo's graph view, on demand
+        "web.assets_backend_lazy": [
+            "k2_contact_center/static/src/graph/**/*",
         ],
         "web.assets_tests": [
             "k2_contact_center/static/tests/tours/**/*",

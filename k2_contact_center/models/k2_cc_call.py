@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_amount, html2plaintext
+from odoo.tools import SQL, format_amount, html2plaintext
 
 from ..bridge.ingest import ORIGINATE_PREFIX, PbxLines
 from ..services import numbers
@@ -19,6 +19,19 @@ _logger = logging.getLogger(__name__)
 
 
 CALL_TYPES = [("received", "Received"), ("missed", "Missed"), ("outgoing", "Outgoing")]
+
+
+def call_types_in_order(groupby_terms):
+    """``groupby_terms`` of ``_read_group_orderby`` where the call types sort in
+    the order of ``CALL_TYPES`` (received, missed, outgoing), the home
+    screen's, rather than alphabetically: every list, pivot and chart then
+    shows the types in one order."""
+    if "call_type" not in groupby_terms:
+        return groupby_terms
+    rank = SQL("array_position(%s, %s::text)", [kind for kind, _label in CALL_TYPES], groupby_terms["call_type"])
+    return {**groupby_terms, "call_type": rank}
+
+
 DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")]
 DISPOSITIONS = [
     ("answered", "Answered"),
@@ -507,6 +520,9 @@ class K2CcCall(models.Model):
                 email_layout_xmlid="mail.mail_notification_light",
             )
 
+    def _read_group_orderby(self, order, groupby_terms, query):
+        return super()._read_group_orderby(order, call_types_in_order(groupby_terms), query)
+
     def _notify_get_recipients(self, message, msg_vals, **kwargs):
         """Missed-call notices go to the Odoo inbox of internal users, whatever
         their email preference: they are about a phone that rang, not mail."""
@@ -582,11 +598,14 @@ class K2CcCall(models.Model):
         if pbx.link_state != "connected":
             raise UserError(self.env._("The PBX %(pbx)s cannot be reached now (%(why)s); try again later.",
                                        pbx=pbx.name, why=pbx.link_error or pbx.link_state))
+        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
+        if partner and number:
+            # a contact's number as typed is national in the contact's country ("030 7654321" in Berlin)
+            number = numbers.to_e164(number, partner._cc_number_country().code) or number
         dial = pbx._cc_number_plan().dial_string(number or "")
         if not dial:
             raise UserError(self.env._("%(number)s is not a phone number that can be dialled.",
                                        number=number or self.env._("An empty number")))
-        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
         callback = self.env["k2.cc.callback"].browse(callback_id).exists() if callback_id else False
         if callback:
             callback.check_access("read")

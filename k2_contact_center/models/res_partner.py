@@ -74,20 +74,6 @@ class ResPartner(models.Model):
             lambda match: (match.partner_id.is_company, KIND_RANK[match.kind], match.partner_id.id)
         )
 
-    def action_cc_dial_phone(self):
-        return self._cc_dial("phone")
-
-    def action_cc_dial_mobile(self):
-        return self._cc_dial("mobile")
-
-    def _cc_dial(self, field):
-        """Dial the phone or mobile as read in the contact's own country. The
-        call card that opens at once follows the call."""
-        self.ensure_one()
-        synced = self.cc_number_ids.filtered(lambda number: number.source == field)
-        self.env["k2.cc.call"].cc_dial(synced.number_e164 or self[field], self.id)
-        return False
-
     @api.model
     def cc_find_by_number(self, number, pbx=None):
         """Active contacts whose number is ``number``, best first (see ``_cc_match_numbers``)."""

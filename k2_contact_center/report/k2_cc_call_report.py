@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
-from ..models.k2_cc_call import CALL_TYPES, DIRECTIONS, DISPOSITIONS
+from ..models.k2_cc_call import CALL_TYPES, DIRECTIONS, DISPOSITIONS, call_types_in_order
 
 HOURS = [(f"{hour:02d}", f"{hour:02d}:00") for hour in range(24)]
 # ISO order (PostgreSQL's isodow): Monday is 1, Sunday 7.
@@ -99,6 +99,9 @@ class K2CcCallReport(models.Model):
     def _cc_report_tz(self):
         tz = self.env.context.get("tz") or self.env.user.tz
         return tz if tz in pytz.all_timezones_set else "UTC"
+
+    def _read_group_orderby(self, order, groupby_terms, query):
+        return super()._read_group_orderby(order, call_types_in_order(groupby_terms), query)
 
     # -- the Contact Center home screen ---------------------------------------
 

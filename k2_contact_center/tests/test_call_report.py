@@ -106,6 +106,19 @@ class TestCallReport(TransactionCase):
             ("received",): 2, ("missed",): 2, ("outgoing",): 1,
         })
 
+    def test_types_in_the_home_screens_order(self):
+        """Received, missed, outgoing: the order (and so the colours) of the
+        home screen, in every chart and pivot, not the alphabet's."""
+        order = ["received", "missed", "outgoing"]
+        for model in (self._report(), self.env["k2.cc.call"].with_user(self.manager)):
+            rows = model.read_group(self.domain, ["__count"], ["call_type"], lazy=False)
+            self.assertEqual([row["call_type"] for row in rows], order, model._name)
+            rows = model.read_group(self.domain, ["__count"], ["call_type"], orderby="call_type desc", lazy=False)
+            self.assertEqual([row["call_type"] for row in rows], order[::-1], model._name)
+        july = [row["call_type"] for row in self._report().read_group(
+            self.domain + [("start", ">=", "2025-07-01")], ["__count"], ["start:month", "call_type"], lazy=False)]
+        self.assertEqual(july, order)
+
     def test_hour_of_day_in_user_time_zone(self):
         self.assertEqual(self._grid(["hour"]), {
             ("00",): 2, ("10",): 1, ("11",): 1, ("12",): 1, ("14",): 1,

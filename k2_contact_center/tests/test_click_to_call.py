@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
@@ -63,7 +65,8 @@ class TestClickToCall(K2CcCase):
     def test_dial_from_partner_uses_device_and_international_form(self):
         self.line.endpoint = "PJSIP/alice"
         german = self._partner("Hans", country_id=self.de.id, phone="030 7654321")
-        self.assertFalse(german.with_user(self.agent).action_cc_dial_phone(), "the call card is the feedback")
+        # what the phone field's Call link sends: the number as typed and the contact
+        self.env["k2.cc.call"].with_user(self.agent).cc_dial(german.phone, german.id)
         originate = self.originates()[-1]
         self.assertEqual((originate["Channel"], originate["Exten"]), ("PJSIP/alice", "00049307654321"))
 
@@ -102,11 +105,19 @@ class TestClickToCall(K2CcCase):
         unreachable = self.pbx.action_test_connection()
         self.assertEqual(unreachable["params"]["type"], "danger")
 
-    def test_partner_form_shows_call_buttons(self):
+    def test_one_way_to_call_the_phone_fields_own_link(self):
+        """No call button beside the numbers: the phone fields themselves
+        (form and list) are the links (see TestPhoneLinkUi)."""
         form = Form(self.customer.with_user(self.agent))
         self.assertEqual(form.mobile, "603 555 777")
-        arch = self.env["res.partner"].with_user(self.agent).get_views([(False, "form")])["views"]["form"]["arch"]
-        self.assertIn("action_cc_dial_mobile", arch)
+        views = self.env["res.partner"].with_user(self.agent).get_views([(False, "form"), (False, "list")])["views"]
+        for kind in ("form", "list"):
+            arch = etree.fromstring(views[kind]["arch"])
+            self.assertFalse(arch.xpath("//button[contains(@name, 'dial')]"), kind)
+            for name in ("phone", "mobile"):  # (the company's contacts, a kanban inside the form, show text)
+                fields = arch.xpath(f"//field[@name='{name}'][not(ancestor::templates)]")
+                self.assertTrue(fields, f"{kind}: {name}")
+                self.assertEqual({field.get("widget") for field in fields}, {"phone"}, f"{kind}: {name}")
 
 
 @tagged("post_install", "-at_install")

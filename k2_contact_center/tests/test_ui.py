@@ -45,6 +45,41 @@ class TestUi(HttpCase):
         })
         self.start_tour("/odoo", "k2_cc_configuration_tour", login="admin")
 
+    def test_every_screen_has_a_url_to_bookmark(self):
+        """Each action of the app's menus has a readable path, and /odoo/<path>
+        opens that action (what the web client asks when a bookmark is opened)."""
+        menus = self.env["ir.ui.menu"].search([("id", "child_of", self.env.ref("k2_contact_center.k2_cc_menu_root").id),
+                                               ("action", "!=", False)])
+        actions = {menu.action for menu in menus}
+        self.assertGreaterEqual(len(actions), 10)
+        self.authenticate("admin", "admin")
+        for action in actions:
+            with self.subTest(action=action.name):
+                self.assertRegex(action.path or "", r"^contact-center(-[a-z-]+)?$")
+                loaded = self.make_jsonrpc_request("/web/action/load", {"action_id": action.path})
+                self.assertEqual((loaded["id"], loaded["path"]), (action.id, action.path))
+        self.assertEqual(self.env.ref("k2_contact_center.k2_cc_home_action").path, "contact-center")
+
+
+@tagged("post_install", "-at_install")
+class TestPhoneLinkUi(HttpCase):
+    def test_the_session_says_who_dials_through_the_pbx(self):
+        """The browser's phone links dial through the PBX for users with an
+        active line; everyone else keeps tel: (the computer's own phone app)."""
+        pbx = self.env["k2.cc.pbx"].create({"code": "TEL", "name": "Tel PBX", "host": "127.0.0.1"})
+        agent = new_test_user(self.env, "k2tel", groups="base.group_user")
+        new_test_user(self.env, "k2noline", groups="base.group_user,k2_contact_center.group_k2_cc_user")
+        line = self.env["k2.cc.line"].create({"pbx_id": pbx.id, "extension": "271", "user_id": agent.id})
+
+        def can_dial(login):
+            self.authenticate(login, login)
+            return self.make_jsonrpc_request("/web/session/get_session_info")["k2_cc_can_dial"]
+
+        self.assertTrue(can_dial("k2tel"))
+        self.assertFalse(can_dial("k2noline"))
+        line.active = False
+        self.assertFalse(can_dial("k2tel"))
+
 
 @tagged("post_install", "-at_install")
 class TestPresenceUi(HttpCase):

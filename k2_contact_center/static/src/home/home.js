@@ -4,6 +4,7 @@ import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { formatFloat } from "@web/core/utils/numbers";
+import { CALL_TYPE_COLORS } from "../views/call_types";
 import { formatDuration } from "../views/duration_field";
 
 const PERIODS = [
@@ -14,7 +15,6 @@ const PERIODS = [
     ["year", _t("This year")],
     ["12months", _t("Last 12 months")],
 ];
-const TYPE_COLORS = { received: "#28a745", missed: "#dc3545", outgoing: "#017e84" };
 
 /**
  * The Contact Center's landing screen (the seed's "Kontaktní centrum" form):
@@ -96,8 +96,8 @@ export class ContactCenterHome extends Component {
             datasets: data.series.map((serie) => ({
                 label: serie.label,
                 data: serie.counts,
-                backgroundColor: TYPE_COLORS[serie.type],
-                borderColor: TYPE_COLORS[serie.type],
+                backgroundColor: CALL_TYPE_COLORS[serie.type],
+                borderColor: CALL_TYPE_COLORS[serie.type],
                 fill: false,
                 tension: 0.2,
             })),

@@ -1,5 +1,6 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { checkInput, checkPath } from "@k2_contact_center/../tests/tours/k2_cc_tour_utils";
 
 registry.category("web_tour.tours").add("k2_cc_configuration_tour", {
     url: "/odoo",
@@ -14,6 +15,7 @@ registry.category("web_tour.tours").add("k2_cc_configuration_tour", {
             content: "The app opens on its home screen; the call history is beside it",
             trigger: ".o_k2_cc_home",
         },
+        checkPath("/odoo/contact-center"),
         {
             trigger: ".o_menu_sections [data-menu-xmlid='k2_contact_center.k2_cc_call_menu']",
             run: "click",
@@ -21,6 +23,17 @@ registry.category("web_tour.tours").add("k2_cc_configuration_tour", {
         {
             content: "The call history shows talk time as h:mm:ss",
             trigger: ".o_list_view .o_data_row:contains('Tour Caller') td[name='talk_duration']:contains('0:04:07')",
+        },
+        checkPath("/odoo/contact-center-calls"),
+        {
+            content: "A received call's badge has the home screen's green",
+            trigger: ".o_list_view .o_data_row:contains('Tour Caller') td[name='call_type'] .badge[data-call-type='received']",
+            run() {
+                const color = getComputedStyle(this.anchor).backgroundColor;
+                if (color !== "rgb(40, 167, 69)") {
+                    throw new Error(`the received badge is ${color}`);
+                }
+            },
         },
         {
             content: "Open the call",
@@ -44,9 +57,21 @@ registry.category("web_tour.tours").add("k2_cc_configuration_tour", {
             run: "click",
         },
         {
+            content: "A port reads as a port, without a thousands separator",
+            trigger: ".o_list_view .o_data_row:contains('Tour PBX') td[name='port']",
+            run() {
+                if (this.anchor.textContent.trim() !== "5038") {
+                    throw new Error(`the port reads "${this.anchor.textContent.trim()}"`);
+                }
+            },
+        },
+        checkPath("/odoo/contact-center-pbxs"),
+        {
             trigger: ".o_list_view .o_data_row td[name='name']:contains('Tour PBX')",
             run: "click",
         },
+        checkInput("port", "5038"),
+        { ...checkInput("ip_port", ""), content: "An unset port is empty, not 0" },
         {
             content: "The number plan tab",
             trigger: ".o_notebook a:contains('Number Plan')",

@@ -1,7 +1,8 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { checkPath } from "@k2_contact_center/../tests/tours/k2_cc_tour_utils";
 
-function openDashboard(menu, title, xmlid) {
+function openDashboard(menu, title, xmlid, path, ...graphChecks) {
     return [
         {
             content: `Open ${menu}`,
@@ -17,6 +18,8 @@ function openDashboard(menu, title, xmlid) {
             trigger: `.o_breadcrumb:contains('${title}')`,
         },
         { trigger: ".o_graph_view .o_graph_renderer canvas" },
+        checkPath(path),
+        ...graphChecks,
         {
             content: `${menu}: the pivot beside it`,
             trigger: ".o_switch_view.o_pivot",
@@ -76,10 +79,31 @@ registry.category("web_tour.tours").add("k2_cc_dashboards_tour", {
             run: "click",
         },
         { trigger: ".o_list_view .o_data_row" },
-        ...openDashboard("Line Utilisation", "Line Utilisation", "k2_cc_call_report_menu_month"),
-        ...openDashboard("Busiest Hours", "Busiest Hours", "k2_cc_call_report_menu_hour"),
-        ...openDashboard("Busiest Weekdays", "Busiest Weekdays", "k2_cc_call_report_menu_weekday"),
-        ...openDashboard("Operators", "Operators", "k2_cc_call_report_menu_operator"),
-        ...openDashboard("Call Length by Partner", "Call Length by Partner", "k2_cc_call_report_menu_partner"),
+        ...openDashboard("Line Utilisation", "Line Utilisation", "k2_cc_call_report_menu_month",
+            "/odoo/contact-center-line-utilisation", {
+                content: "Calls by type in the home screen's order and colours, counted in whole numbers",
+                trigger: ".o_graph_view .o_graph_renderer canvas",
+                run() {
+                    const chart = Chart.getChart(this.anchor);
+                    const types = chart.data.datasets
+                        .filter((dataset) => dataset.type !== "line") // the sum above the bars
+                        .map((dataset) => `${dataset.callType} ${dataset.backgroundColor}`);
+                    const expected = ["received #28a745", "missed #dc3545", "outgoing #017e84"];
+                    if (types.join() !== expected.join()) {
+                        throw new Error(`datasets: ${types.join(", ")}`);
+                    }
+                    const ticks = chart.scales.y.ticks.map((tick) => tick.label);
+                    if (!ticks.length || ticks.some((label) => !/^\d+$/.test(label))) {
+                        throw new Error(`the count axis reads ${ticks.join(", ")}`);
+                    }
+                },
+            }),
+        ...openDashboard("Busiest Hours", "Busiest Hours", "k2_cc_call_report_menu_hour",
+            "/odoo/contact-center-busiest-hours"),
+        ...openDashboard("Busiest Weekdays", "Busiest Weekdays", "k2_cc_call_report_menu_weekday",
+            "/odoo/contact-center-busiest-weekdays"),
+        ...openDashboard("Operators", "Operators", "k2_cc_call_report_menu_operator", "/odoo/contact-center-operators"),
+        ...openDashboard("Call Length by Partner", "Call Length by Partner", "k2_cc_call_report_menu_partner",
+            "/odoo/contact-center-call-length"),
     ],
 });

@@ -94,8 +94,9 @@ registry.category("web_tour.tours").add("k2_cc_live_call_tour", {
         },
         {
             content: "Call the mobile with one click",
-            trigger: ".o_form_view button[name='action_cc_dial_mobile']",
-            run: "click",
+            trigger: ".o_form_view .o_field_widget[name='mobile'] input",
+            // the field's own Call link (shown on hover), still a tel: link: the click dials through the PBX
+            run: "click .o_form_view .o_field_widget[name='mobile'] a.o_phone_form_link[href^='tel:']",
         },
         {
             content: "The outgoing card shows the originate at once",

@@ -58,7 +58,7 @@ registry.category("web_tour.tours").add("k2_cc_quality_tour", {
 });
 
 registry.category("web_tour.tours").add("k2_cc_callback_closed_tour", {
-    url: "/odoo/action-k2_contact_center.k2_cc_callback_action",
+    url: "/odoo/contact-center-callbacks",
     steps: () => [
         {
             content: "Answered: the caller left the list of those to call back",
