@@ -98,7 +98,7 @@ def test_live_updates_ring_then_talk():
     for before, after in zip(live, live[1:], strict=False):
         assert before != after
     assert set(live[0]) == {"call_id", "start", "state", "direction", "caller", "caller_name",
-                            "callee", "ringing", "answered_by", "queue", "waiting_since"}
+                            "callee", "ringing", "answered_by", "queue", "waiting_since", "adopted"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -206,3 +206,56 @@ def test_record_is_json_serialisable():
     record = records_of(run(events_of("pjsip_inbound_trunk_answered.ami"))[0])[0]
     text = json.dumps(record, ensure_ascii=False)
     assert "Dvořák" in text
+
+
+def _chan(uid, name, linkedid, state="6", **extra):
+    return {"Event": "CoreShowChannel", "Uniqueid": uid, "Channel": name, "Linkedid": linkedid,
+            "ChannelState": state, **extra}
+
+
+def test_a_reconnect_hangs_up_the_channels_the_pbx_no_longer_lists_and_the_call_goes_on():
+    """A blind transfer's transferer hung up while the link was down: the call
+    is not stuck, it ends when the parties still listed hang up."""
+    from k2_contact_center.services.ami.simulator import CallFactory  # noqa: PLC0415
+
+    script = CallFactory(extensions=("201", "202"), rng=random.Random(3)).build("inbound_answered", extension="201",
+                                                                                ring=2.0, talk=30.0)
+    events = script.stamped(1_700_000_000.0)
+    cut = next(i for i, e in enumerate(events) if e["Event"] == "BridgeEnter") + 2
+    tracker = CallTracker(PLAN)
+    for event in events[:cut]:
+        tracker.feed(event)
+    [open_call] = tracker.open_calls()
+    trunk = next(e for e in events if e["Event"] == "Newchannel")
+    # the PBX now lists only the trunk: the phone hung up while the link was down
+    lost = datetime(2023, 11, 14, 22, 14, 0, tzinfo=timezone.utc)
+    out = tracker.reconcile([_chan(trunk["Uniqueid"], trunk["Channel"], trunk["Linkedid"])], lost_at=lost)
+    assert [item.kind for item in out] in ([], ["live"])
+    assert [c["call_id"] for c in tracker.open_calls()] == [open_call["call_id"]]
+    records = [item.data for e in events[cut:] if e.get("Uniqueid") == trunk["Uniqueid"] and e["Event"] == "Hangup"
+               for item in tracker.feed(e) if item.kind == "record"]
+    assert len(records) == 1 and records[0]["disposition"] == "answered"
+    assert not tracker.open_calls()
+
+
+def test_a_reconnect_ends_a_call_whose_channels_all_went_at_the_time_the_link_was_lost():
+    tracker = CallTracker(PLAN)
+    tracker.feed({"Event": "Newchannel", "Uniqueid": "9.1", "Linkedid": "9.1", "Channel": "PJSIP/201-0001",
+                  "CallerIDNum": "201", "Exten": "202", "Timestamp": "1700000000.0"})
+    lost = datetime.fromtimestamp(1_700_000_100, timezone.utc)
+    [item] = tracker.reconcile([], lost_at=lost)
+    assert item.kind == "record" and item.data["end"] == lost.isoformat()
+    assert not tracker.open_calls()
+
+
+def test_a_restarted_tracker_takes_up_the_calls_the_pbx_still_lists():
+    tracker = CallTracker(PLAN)
+    listed = [_chan("8.1", "PJSIP/k2-trunk-0001", "8.1", CallerIDNum="+420601123456"),
+              _chan("8.2", "PJSIP/201-0002", "8.1", CallerIDNum="201")]
+    assert tracker.reconcile(listed) == []
+    [call] = tracker.open_calls()
+    assert (call["call_id"], call["adopted"], call["state"]) == ("8.1", True, "talking")
+    out = [item for uid in ("8.2", "8.1")
+           for item in tracker.feed({"Event": "Hangup", "Uniqueid": uid, "Linkedid": "8.1", "Cause": "16"})]
+    [record] = [item.data for item in out if item.kind == "record"]
+    assert (record["call_id"], record["adopted"], record["disposition"]) == ("8.1", True, "answered")

@@ -96,6 +96,8 @@ def values_from_pbx(pbx, lines, kind, data, call):
     queue = lines.queues.get(data.get("queue"))
     if queue or kind == "record":
         vals["queue_id"] = queue.id if queue else False
+    if data.get("adopted") and call:
+        return _keep_what_is_known(call, kind, vals, data)
     if kind == "live":
         vals["state"] = data["state"]
         if not call:
@@ -123,6 +125,25 @@ def values_from_pbx(pbx, lines, kind, data, call):
     if data.get("talk_seconds") is not None:
         vals["talk_duration"] = round(data["talk_seconds"])
     return vals
+
+
+def _keep_what_is_known(call, kind, vals, data):
+    """A call a restarted bridge took up in progress (see
+    ``CallTracker.reconcile``): its tracker saw only its end, the history
+    knows its start, parties and answer. Only the end, and what the tracker
+    did see happen since, is written."""
+    # a call the history saw talking does not go back to ringing
+    state = "talking" if kind == "live" and call.state == "talking" else data.get("state")
+    kept = {"state": state} if kind == "live" else {
+        "state": "done", "end": utc(data.get("end")) or fields.Datetime.now(),
+        "disposition": "answered" if call.answer_time else data.get("disposition") or "failed",
+        "transfers": (call.transfers or []) + (data.get("transfers") or []) or False,
+    }
+    if kind == "live" and data["state"] == "talking" and not call.answer_time:
+        kept.update(answer_time=fields.Datetime.now().replace(microsecond=0), disposition="answered")
+    if data.get("answered_by") and not call.answered_by:
+        kept.update({k: vals[k] for k in ("answered_by", "line_id", "user_id") if k in vals})
+    return kept
 
 
 def utc(iso):

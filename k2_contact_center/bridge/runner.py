@@ -54,6 +54,7 @@ class PbxLink:
         self.sink = None
         self.connector = None
         self._lock_cursor = None
+        self._lost_at = None
 
     # -- lifecycle --
     def start(self):
@@ -116,6 +117,8 @@ class PbxLink:
     def _on_state(self, state, detail=None):
         if state not in ("connected", "disconnected", "error"):
             return
+        if state != "connected" and self._lost_at is None:
+            self._lost_at = _now()  # calls that ended while the link was down ended about now
         self.sink.put(("state", {"state": state, "detail": None if state == "connected" else detail}))
         if state == "connected":
             if isinstance(self.connector, AriConnector):
@@ -134,21 +137,26 @@ class PbxLink:
         self._resync(lambda: channels)
 
     def _resync(self, list_channels):
-        """At each (re)connect: calls the tracker still holds open but the PBX
-        no longer knows ended while the link was down; calls the history holds
-        open but this tracker never saw (a previous bridge's) are closed."""
+        """At each (re)connect, reconcile with the PBX's live channels: each
+        channel it no longer lists hung up while the link was down (a call
+        whose last one went ends, one that lost a leg goes on); calls it still
+        lists that this tracker never saw (a previous bridge's, a failover)
+        are taken up where the history left them; calls the history holds
+        open that the PBX no longer lists are closed."""
         try:
             channels = list_channels()
         except Exception as error:  # noqa: BLE001 - a failed resync is retried at the next reconnect
             _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
             return
-        alive = {channel.get("Linkedid") for channel in channels} | {channel.get("Uniqueid") for channel in channels}
-        gone = [call["call_id"] for call in self.tracker.open_calls() if call["call_id"] not in alive]
-        for record in self.tracker.close_calls(gone, at=_now()):
-            self.sink.put(("record", record))
+        lost_at, self._lost_at = self._lost_at, None
+        updates = self.tracker.reconcile(channels, lost_at=lost_at, now=_now())
+        for item in updates:
+            self.sink.put((item.kind, item.data))
         self.sink.put(("resync", {"open": [call["call_id"] for call in self.tracker.open_calls()]}))
-        if gone:
-            _logger.info("%s: resync closed %d call(s) that ended while the link was down", self.name, len(gone))
+        ended = sum(item.kind == "record" for item in updates)
+        if ended:
+            _logger.info("%s: resync ended %d call(s) whose channels hung up while the link was down",
+                         self.name, ended)
 
     # -- database side (on the sink's thread) --
     def _write(self, batch):

@@ -53,6 +53,23 @@ class TestIngest(K2CcCase):
         self.assertEqual(call.end, fields.Datetime.to_datetime("2026-03-02 08:04:19"))
         self.assertEqual(call.commercial_partner_id, self.customer)
 
+    def test_a_call_taken_up_after_a_bridge_restart_keeps_what_the_history_knows(self):
+        """A restart is a routine deploy: the call the PBX still lists is not
+        over, and its end is the only thing the new bridge writes."""
+        self.ingest(live("r1", "talking", answered_by="201"))
+        call = self.calls("r1")
+        start, answered = call.start, call.answer_time
+        self.ingest(live("r1", "ringing", adopted=True, caller=None, callee=None))
+        self.assertEqual(call.state, "talking", "what the history saw stands")
+        end = answered + timedelta(seconds=90)
+        self.ingest(record("r1", adopted=True, caller=None, callee=None, disposition="cancelled",
+                           answered_by=None, answer=None, start=answered.isoformat() + "+00:00",
+                           end=end.isoformat() + "+00:00", ring_seconds=None, talk_seconds=None))
+        self.assertEqual((call.state, call.disposition, call.start, call.answer_time),
+                         ("done", "answered", start, answered))
+        self.assertEqual((call.caller_number, call.called_number, call.line_id), ("+420603555777", "201", self.line))
+        self.assertEqual((call.end, call.talk_duration), (end, 90))
+
     def test_batch_writes_only_the_latest_update_of_each_call(self):
         self.env["bus.bus"].sudo().search([]).unlink()
         self.agent.cc_presence_wanted = True

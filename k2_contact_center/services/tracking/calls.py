@@ -73,7 +73,7 @@ from .queues import QueueTracker
 RECORD_KEYS = (
     "call_id", "direction", "disposition", "caller", "caller_name", "callee",
     "answered_by", "rang", "transfers", "start", "answer", "end",
-    "ring_seconds", "talk_seconds", "queue", "queue_outcome", "wait_seconds", "queues",
+    "ring_seconds", "talk_seconds", "queue", "queue_outcome", "wait_seconds", "queues", "adopted",
 )
 
 _UNKNOWN = frozenset({"", "<unknown>", "unknown", "<Unknown>", "s"})
@@ -165,7 +165,7 @@ class _Call:
     __slots__ = ("call_id", "ids", "origin", "channels", "live", "legs", "originated",
                  "a_leg", "answered_leg", "answer_ts", "start", "end", "top_status",
                  "abandoned", "transfers", "transfer_keys", "callee_raw", "real_time",
-                 "last_live")
+                 "last_live", "adopted")
 
     def __init__(self, call_id, start, real_time):
         self.call_id = call_id
@@ -187,6 +187,7 @@ class _Call:
         self.callee_raw = None
         self.real_time = real_time
         self.last_live = None
+        self.adopted = False  # taken up in progress after a restart: the bridge knows its start
 
 
 class CallTracker:
@@ -290,6 +291,40 @@ class CallTracker:
         self._channels.clear()
         self.queues.clear()
         return records
+
+    def reconcile(self, channels, lost_at=None, now=None):
+        """After a reconnect, with ``channels`` the PBX's live channels
+        (``CoreShowChannel`` dicts): every channel the tracker holds that the
+        PBX no longer lists hung up while the link was down (at ``lost_at``,
+        the best the bridge knows), so a call whose every channel is gone ends
+        and one that lost a leg (a transferer, a queue leg) goes on without it;
+        channels the tracker never saw (a restarted bridge, a standby taking
+        over) are taken up as calls in progress, marked ``adopted`` so the
+        bridge keeps what it already knows of them. Returns the emitted
+        updates and records."""
+        lost = _epoch(lost_at) if lost_at is not None else time.time()
+        ts = _epoch(now) if now is not None else time.time()
+        listed = {channel.get("Uniqueid"): channel for channel in channels if channel.get("Uniqueid")}
+        out = []
+        for call in {id(c): c for c in self._calls.values()}.values():
+            gone = [chan for chan in call.channels.values() if not chan.hungup and chan.uid not in listed]
+            for chan in gone:
+                chan.hungup = True
+                call.live -= 1
+                call.end = lost
+                call.real_time = call.real_time and lost_at is not None
+            if gone:
+                self._after(call, lost, out)
+        for uid, channel in listed.items():
+            if uid in self._channels or uid in self._dead:
+                continue
+            chan = self._channel(uid, channel.get("Channel"), channel.get("Linkedid"), ts, False)
+            self._update_ids(chan, channel)
+            chan.call.adopted = True
+            if str(channel.get("ChannelState")) == "6" and chan is not chan.call.origin:
+                leg = self._add_leg(chan.call, chan, None, ts)
+                self._answer(chan.call, leg, ts)
+        return out
 
     def close_calls(self, call_ids, at=None):
         """Finish the open calls among ``call_ids`` (gone from the PBX while the
@@ -811,6 +846,7 @@ class CallTracker:
             "answered_by": answered_by,
             "queue": queue,
             "waiting_since": _iso(waiting.joined) if waiting is not None and waiting.joined is not None else None,
+            "adopted": call.adopted,
         }
 
     def _disposition(self, call, forced=False):
@@ -885,4 +921,5 @@ class CallTracker:
             "ring_seconds": ring_seconds,
             "talk_seconds": talk_seconds,
             **facts,
+            "adopted": call.adopted,
         }
