@@ -121,6 +121,9 @@ class PbxLink:
             self._lost_at = _now()  # calls that ended while the link was down ended about now
         self.sink.put(("state", {"state": state, "detail": None if state == "connected" else detail}))
         if state == "connected":
+            link = self.connector if isinstance(self.connector, AriConnector) else self.connector.connector
+            if link.server_version:
+                self.sink.put(("version", link.server_version))
             if isinstance(self.connector, AriConnector):
                 # Before the link reads its first event: the tracker stays on one thread.
                 self._resync(self.connector.core_show_channels)
@@ -177,6 +180,8 @@ class PbxLink:
                     calls = []
                 if kind == "state":
                     pbx._cc_set_link_state(data["state"], data.get("detail"))
+                elif kind == "version" and data != pbx.version:
+                    pbx.version = data
                 elif kind == "heartbeat":
                     pbx.bridge_heartbeat = odoo.fields.Datetime.now()
                 elif kind == "resync":

@@ -62,7 +62,8 @@ class K2CcPbx(models.Model):
     ari_username = fields.Char(string="Web PBX User", help="User of the ARI (ari.conf).")
     ari_password = fields.Char(string="Web PBX Password", groups=ADMIN_GROUP, copy=False)
     default_context = fields.Char(default="from-internal", help="Dialplan context used to place calls.")
-    version = fields.Char(help="Asterisk version of the PBX, as its administrator gave it.")
+    version = fields.Char(help="Asterisk version of the PBX, as the PBX reports it when the bridge links it "
+                          "(AMI CoreSettings, ARI asterisk/info).")
     ip_address = fields.Char(string="IP Address", help="Address the PBX sees Odoo under, when it differs.")
     ip_port = fields.Integer(string="IP Port")
     timeout = fields.Integer(string="Timeout (s)", default=10, help="How long to wait for an answer of the PBX.")

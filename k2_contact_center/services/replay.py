@@ -15,19 +15,28 @@ import json
 import sys
 
 from .ami.frames import AmiFrameParser, iter_ami_file
+from .ami.versions import unsupported_event
 from .number_plan import NumberPlan
 from .tracking.calls import CallTracker
 
 
 def replay(path, plan, endpoints=None, parser=None):
-    """Finished call records (dicts) of the ``.ami`` file, and the tracker."""
+    """Finished call records (dicts) of the ``.ami`` file, and the tracker.
+    Raises :class:`Unsupported` for a stream of Asterisk 11 or older."""
     tracker = CallTracker(plan, endpoints=endpoints)
     records = []
     for event in iter_ami_file(path, parser=parser):
+        refused = unsupported_event(event)
+        if refused:
+            raise Unsupported(refused)
         for item in tracker.feed(event):
             if item.kind == "record":
                 records.append(item.data)
     return records, tracker
+
+
+class Unsupported(ValueError):
+    """The stream is from an Asterisk whose calls the tracker cannot follow."""
 
 
 def main(argv=None):
@@ -48,8 +57,9 @@ def main(argv=None):
     frames = AmiFrameParser()
     try:
         records, tracker = replay(args.trace, plan, parser=frames)
-    except OSError as error:
-        sys.stderr.write(f"replay: {error}\n")
+    except (OSError, Unsupported) as error:
+        sys.stderr.write(f"replay: {error} No records printed.\n" if isinstance(error, Unsupported)
+                         else f"replay: {error}\n")
         return 2
     out = sys.stdout
     for record in records:

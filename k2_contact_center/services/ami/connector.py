@@ -71,6 +71,7 @@ from panoramisk.message import Message
 from . import actions
 from .actions import AmiAction
 from .frames import AmiFrameParser
+from .versions import unsupported_banner
 
 _logger = logging.getLogger(__name__)
 
@@ -270,6 +271,7 @@ class AmiConnector(LinkSettings):
         self.retry_delays = []  # every backoff delay used, in order (for monitoring and tests)
         self.frame_errors = {}
         self.banner = None
+        self.server_version = None  # Asterisk's version (CoreSettings), once linked
         self.connections = 0  # successful logins so far
         self._protocol = None
         self._task = None
@@ -442,10 +444,26 @@ class AmiConnector(LinkSettings):
             self.banner = protocol.parser.banner
             if response.get("Response") != "Success":
                 raise AmiLoginError(response.get("Message") or "login refused", response)
+            refused = unsupported_banner(self.banner)
+            if refused:
+                raise AmiLoginError(refused, response)
+            if self.events != "off":  # the long-lived link, not a click's short session
+                await self._read_version(protocol)
         except BaseException:
             protocol.abort()
             raise
         return protocol
+
+    async def _read_version(self, protocol):
+        """The Asterisk version (``CoreSettings``; ``reporting`` or ``system``
+        rights), for the PBX's form; a PBX that refuses it is still linked."""
+        try:
+            settings = await self._send(protocol, AmiAction("CoreSettings"), self.login_timeout)
+        except AmiError as error:
+            _logger.info("AMI CoreSettings of %s:%s not answered: %s", self.host, self.port, error)
+            return
+        if isinstance(settings, dict) and settings.get("Response") == "Success":
+            self.server_version = settings.get("AsteriskVersion") or None
 
     async def _supervise(self, protocol):
         """Keep-alive until the link is lost; returns why it ended. A Ping goes

@@ -823,8 +823,10 @@ class AmiSimulator(SimulatorServer):
 
     def __init__(self, host="127.0.0.1", port=0, username="admin", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
-                 time_scale=0.0, seed=None, states=False):
+                 time_scale=0.0, seed=None, states=False, banner=BANNER, version="18.20.2"):
         super().__init__(host, port, username, secret, extensions, trunk, failing, time_scale, seed)
+        self.banner = banner  # bytes: the greeting (an older Asterisk's, to test refusing it)
+        self.version = version
         self.logoffs = 0
         self.actions_seen = []
         # device states and queue members (and their events), when asked for
@@ -964,7 +966,7 @@ class AmiSimulator(SimulatorServer):
         parser = AmiFrameParser()
         try:
             if not self._silent:
-                writer.write(BANNER)
+                writer.write(self.banner)
             while True:
                 data = await reader.read(65536)
                 if not data:
@@ -1033,6 +1035,11 @@ class AmiSimulator(SimulatorServer):
             self._originate(client, action)
         elif name in ("coreshowchannels", "status"):
             self._list_channels(client, action, name)
+        elif name == "coresettings":
+            self._reply(client, action, AMIversion=self.banner.decode().rpartition("/")[2].strip(),
+                        AsteriskVersion=self.version, SystemName="", CoreMaxCalls="0", CoreMaxLoadAvg="0.000000",
+                        CoreRunUser="asterisk", CoreRunGroup="asterisk", CoreMaxFilehandles="0",
+                        CoreRealTimeEnabled="No", CoreCDRenabled="Yes", CoreHTTPenabled="Yes")
         elif name in STATE_ACTIONS and self.states is not None:
             self._state_action(client, action, name)
         else:
