@@ -23,6 +23,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
 from ..services.ami.connector import ConnectorThread
+from ..services.ami.versions import ami_version, unsupported_banner
 from ..services.ari.connector import AriConnector
 from ..services.tracking.calls import CallTracker
 from .ingest import ingest
@@ -119,7 +120,10 @@ class PbxLink:
             return
         if state != "connected" and self._lost_at is None:
             self._lost_at = _now()  # calls that ended while the link was down ended about now
-        self.sink.put(("state", {"state": state, "detail": None if state == "connected" else detail}))
+        banner = getattr(getattr(self.connector, "connector", None), "banner", None)
+        refused = state == "error" and unsupported_banner(banner)
+        self.sink.put(("state", {"state": state, "detail": None if state == "connected" else detail,
+                                 "ami_version": ".".join(map(str, ami_version(banner))) if refused else None}))
         if state == "connected":
             link = self.connector if isinstance(self.connector, AriConnector) else self.connector.connector
             if link.server_version:
@@ -179,7 +183,14 @@ class PbxLink:
                     ingest(pbx, calls)
                     calls = []
                 if kind == "state":
-                    pbx._cc_set_link_state(data["state"], data.get("detail"))
+                    detail = data.get("detail")
+                    if data.get("ami_version"):  # the PBX's own words are its; this refusal is ours
+                        # stored once for every reader: in the company's language
+                        lang = pbx.sudo().company_id.partner_id.lang or env.lang
+                        detail = env(context=dict(env.context, lang=lang))._("This PBX speaks AMI %(version)s (Asterisk 11 or older), which is not "
+                                       "supported: its calls would be recorded wrongly. Upgrade the PBX to "
+                                       "Asterisk 13 or later.", version=data["ami_version"])
+                    pbx._cc_set_link_state(data["state"], detail)
                 elif kind == "version" and data != pbx.version:
                     pbx.version = data
                 elif kind == "heartbeat":
