@@ -186,10 +186,12 @@ class PbxLink:
                     detail = data.get("detail")
                     if data.get("ami_version"):  # the PBX's own words are its; this refusal is ours
                         # stored once for every reader: in the company's language
-                        lang = pbx.sudo().company_id.partner_id.lang or env.lang
-                        detail = env(context=dict(env.context, lang=lang))._("This PBX speaks AMI %(version)s (Asterisk 11 or older), which is not "
-                                       "supported: its calls would be recorded wrongly. Upgrade the PBX to "
-                                       "Asterisk 13 or later.", version=data["ami_version"])
+                        lang_env = env(context=dict(env.context, lang=pbx.sudo().company_id.partner_id.lang
+                                                    or env.lang))
+                        detail = lang_env._(
+                            "This PBX speaks AMI %(version)s (Asterisk 11 or older), which is not supported: its "
+                            "calls would be recorded wrongly. Upgrade the PBX to Asterisk 13 or later.",
+                            version=data["ami_version"])
                     pbx._cc_set_link_state(data["state"], detail)
                 elif kind == "version" and data != pbx.version:
                     pbx.version = data
