@@ -5,7 +5,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..bridge.runner import BridgeManager, PbxLink
 from ..services.ami.simulator import SimulatorThread
-from ..services.ari.simulator import AriSimulatorThread
+from ..services.ari.simulator import ASTERISK_VERSION, AriSimulatorThread
 
 KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal", "queue",
          "blind_transfer", "attended_transfer")
@@ -16,6 +16,7 @@ class TestBridgeEndToEnd(TransactionCase):
     """The simulator speaks AMI over TCP; the bridge links it to this database."""
 
     simulator = SimulatorThread
+    pbx_version = "18.20.2"
     garbage = b"Event: Newchannel\r\nEvent: Hangup\r\n\xff\xfe garbage\r\n\r\n"
     login_refused = "Authentication failed"
 
@@ -145,6 +146,25 @@ class TestBridgeEndToEnd(TransactionCase):
         error = self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_error)
         self.assertIn(self.login_refused, error)
 
+    def test_the_pbx_version_is_filled_from_what_the_pbx_reports(self):
+        version = self.wait_for(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).version, "the version")
+        self.assertEqual(version, self.pbx_version)
+
+    def test_an_asterisk_11_pbx_is_refused_naming_its_version(self):
+        self.link.stop()
+        old = SimulatorThread(username="odoo", secret="s3cret", extensions=("201", "202"),
+                              banner=b"Asterisk Call Manager/1.3\r\n")
+        self.env["k2.cc.pbx"].browse(self.pbx.id).write(self.connection(old.start()))
+        self.addCleanup(old.stop)
+        self.env.flush_all()
+        link = PbxLink(self.env.cr.dbname, self.pbx.id)
+        self.assertTrue(link.start())
+        self.addCleanup(link.stop)
+        self.wait_for(lambda env: self.link_state() == "error", "the refusal")
+        error = self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_error)
+        self.assertIn("AMI 1.3 (Asterisk 11 or older)", error)
+        self.assertFalse(self.read_db(lambda env: env["k2.cc.call"].search_count([("pbx_id", "=", self.pbx.id)])))
+
     def test_call_that_ended_while_the_link_was_half_open_is_closed_at_resync(self):
         self.wait_for(lambda env: self.link_state() == "connected", "the link")
         played = self.sim.run(lambda sim: sim.play_call("inbound_answered", hold=True))
@@ -189,8 +209,11 @@ class TestBridgeEndToEndAri(TestBridgeEndToEnd):
     WebSocket and HTTP; the same calls must give the same history."""
 
     simulator = AriSimulatorThread
+    pbx_version = ASTERISK_VERSION
     garbage = b"{not json at all"
     login_refused = "check the ARI user and password"
+    # a web PBX is Asterisk 12 or later by construction (ARI came with 12)
+    test_an_asterisk_11_pbx_is_refused_naming_its_version = None
 
     def connection(self, port, password="s3cret"):
         return {"connector": "ari", "host": "127.0.0.1", "ari_url": f"http://127.0.0.1:{port}",
