@@ -33,9 +33,7 @@ def ingest(pbx, items):
     Call = pbx.env["k2.cc.call"].with_context(tracking_disable=True, mail_create_nolog=True,
                                               mail_create_nosubscribe=True, mail_notrack=True)
     lines = PbxLines(Call.env, pbx)
-    lines.queues = Call.env["k2.cc.queue"]._cc_for_pbx(pbx, {
-        name for _kind, data in items
-        for name in [data.get("queue"), *(visit.get("queue") for visit in data.get("queues") or ())]})
+    lines.load_queues(items)
     call_ids = list({data["call_id"] for _kind, data in items})
     calls = {call.pbx_call_id: call for call in Call.search(
         [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", call_ids)])}
@@ -174,6 +172,12 @@ class PbxLines:
         self._activity_types = {}
         self._originates = None
         self.queues = {}  # Asterisk name -> k2.cc.queue, of the batch
+
+    def load_queues(self, items):
+        """The queues the tracker updates ``items`` name (created when new)."""
+        self.queues = self.env["k2.cc.queue"]._cc_for_pbx(self.pbx, {
+            name for _kind, data in items
+            for name in [data.get("queue"), *(visit.get("queue") for visit in data.get("queues") or ())]})
 
     def country_of(self, number):
         """Id of the country ``number`` belongs to, or False."""

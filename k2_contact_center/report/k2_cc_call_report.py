@@ -207,16 +207,22 @@ class K2CcCallReport(models.Model):
             moment = moment + step if step else _month_start(moment, back=-1)
         return start, end, granularity, buckets
 
-    @property
-    def _table_query(self):
+    @api.model
+    def _cc_call_columns(self):
+        """The columns every analysis of calls starts with: the call, its start,
+        and the hour and weekday it started in the reading user's time zone."""
         local = SQL("(c.start AT TIME ZONE 'UTC' AT TIME ZONE %s)", self._cc_report_tz())
-        return SQL(
-            """
-            SELECT c.id,
+        return SQL("""c.id,
                    c.id AS call_id,
                    c.start,
                    to_char(%(local)s, 'HH24') AS hour,
-                   extract(isodow FROM %(local)s)::int::varchar AS weekday,
+                   extract(isodow FROM %(local)s)::int::varchar AS weekday""", local=local)
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT %(call)s,
                    c.call_type,
                    c.direction,
                    c.disposition,
@@ -237,7 +243,7 @@ class K2CcCallReport(models.Model):
               FROM k2_cc_call c
              WHERE c.state = 'done'
             """,
-            local=local,
+            call=self._cc_call_columns(),
         )
 
 

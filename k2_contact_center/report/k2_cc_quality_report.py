@@ -64,15 +64,9 @@ class K2CcQualityReport(models.Model):
 
     @property
     def _table_query(self):
-        tz = self.env["k2.cc.call.report"]._cc_report_tz()
-        local = SQL("(c.start AT TIME ZONE 'UTC' AT TIME ZONE %s)", tz)
         return SQL(
             """
-            SELECT c.id,
-                   c.id AS call_id,
-                   c.start,
-                   to_char(%(local)s, 'HH24') AS hour,
-                   extract(isodow FROM %(local)s)::int::varchar AS weekday,
+            SELECT %(call)s,
                    c.queue_id,
                    c.user_id,
                    c.commercial_partner_id,
@@ -92,7 +86,7 @@ class K2CcQualityReport(models.Model):
               FROM k2_cc_call c
              WHERE c.state = 'done' AND c.direction = 'inbound' AND NOT c.is_internal
             """,
-            local=local,
+            call=self.env["k2.cc.call.report"]._cc_call_columns(),
         )
 
     @api.model

@@ -21,8 +21,9 @@ def queued(call_id, wait, outcome="answered", queue="support", **data):
     return record(call_id, **values)
 
 
-@tagged("post_install", "-at_install")
-class TestQueueFacts(K2CcCase):
+class BridgeCase(K2CcCase):
+    """Calls written by the bridge's recorder, from a caller who is a contact."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -32,6 +33,9 @@ class TestQueueFacts(K2CcCase):
     def ingest(self, *items):
         return ingest(self.pbx.with_user(self.recorder), list(items))
 
+
+@tagged("post_install", "-at_install")
+class TestQueueFacts(BridgeCase):
     def call(self, call_id):
         return self.env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_call_id", "=", call_id)])
 
@@ -69,16 +73,7 @@ class TestQueueFacts(K2CcCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCallbacks(K2CcCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.recorder = cls.env.ref("k2_contact_center.user_k2_cc_recorder")
-        cls.customer = cls._partner("Antonín Dvořák", country_id=cls.cz.id, mobile="603 555 777")
-
-    def ingest(self, *items):
-        return ingest(self.pbx.with_user(self.recorder), list(items))
-
+class TestCallbacks(BridgeCase):
     def open_callbacks(self):
         return self.env["k2.cc.callback"].search([("number", "=", NUMBER), ("state", "=", "open")])
 
