@@ -21,6 +21,9 @@ class K2CcPartnerNumber(models.Model):
 
     partner_id = fields.Many2one("res.partner", string="Contact", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="partner_id.company_id", store=True, index=True)
+    # Kept here so that finding a caller reads one table (res.partner._cc_match_numbers).
+    partner_active = fields.Boolean(related="partner_id.active", store=True, string="Contact Active")
+    partner_is_company = fields.Boolean(related="partner_id.is_company", store=True, string="Contact Is a Company")
     sequence = fields.Integer(default=10)
     kind = fields.Selection(NUMBER_KINDS, required=True, default="cc")
     number = fields.Char(required=True, help="The number as it was typed.")
