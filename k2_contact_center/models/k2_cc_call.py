@@ -430,7 +430,7 @@ class K2CcCall(models.Model):
         pbx = line.pbx_id
         if pbx.link_state != "connected":
             raise UserError(self.env._("The PBX %(pbx)s cannot be reached now (%(why)s); try again later.",
-                                       pbx=pbx.name, why=pbx.link_error or pbx.link_state))
+                                       pbx=pbx.name, why=pbx.link_error or pbx._cc_link_state_label()))
         dial = pbx._cc_number_plan().dial_string(number or "")
         if not dial:
             raise UserError(self.env._("%(number)s is not a phone number that can be dialled.",

@@ -276,6 +276,11 @@ class K2CcPbx(models.Model):
         self.write({"link_state": state, "link_error": error or False, "link_changed": fields.Datetime.now()})
         self.line_ids.user_id.filtered("cc_presence_wanted")._cc_send_presence()
 
+    def _cc_link_state_label(self):
+        """The link state as the reading user's language says it ("Odpojeno", not "disconnected")."""
+        self.ensure_one()
+        return dict(self._fields["link_state"]._description_selection(self.env)).get(self.link_state, "")
+
     def _cc_endpoints(self):
         """Device name -> extension, for the call tracker to name phones by their line."""
         self.ensure_one()
