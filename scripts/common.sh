@@ -47,6 +47,11 @@ print(",".join(paths))
 PY
 }
 
+# A TCP port nobody listens on now (test servers share this machine).
+free_port() {
+    "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 pip_install_requirements() {
     "$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$1"
 }

@@ -51,6 +51,13 @@ def test_normalise_drops_outside_prefix():
     assert PLAN.normalise("201") is None
 
 
+def test_normalise_prefers_a_valid_reading_over_a_possible_one():
+    """0049... is the German number, not a Czech 049... with the outside line taken off;
+    a number of a range the metadata does not know reads the same with the prefix or without."""
+    assert PLAN.normalise("0049307654321") == "+49307654321"
+    assert PLAN.normalise("0989123456") == PLAN.normalise("989123456") == "+420989123456"
+
+
 def test_dial_string_for_click_to_call():
     assert PLAN.dial_string("+420 601 123 456") == "0601123456"
     assert PLAN.dial_string("+49 30 1234567") == "00049301234567"

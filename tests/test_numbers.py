@@ -52,7 +52,37 @@ def test_country_code_without_plus_when_national_reading_fails():
 
 
 def test_national_number_of_another_country_is_not_misread():
-    assert numbers.to_e164("030 1234567", "CZ") is None
+    """A German 030 1234567 typed on a Czech contact is no German number, nor a valid Czech one."""
+    reading = numbers.read("030 1234567", "CZ")
+    assert reading.e164 != "+49301234567"
+    assert not reading.valid
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "sent"),
+    [
+        # ranges phonenumbers' metadata does not know (yet): possible, not valid
+        ("989 123 456", "CZ", ["989123456", "+420989123456", "00420989123456", "420989123456"]),
+        ("+420 989 123 456", None, ["989123456", "+420 989 123 456"]),
+        ("0929 123 456", "SK", ["0929123456", "+421929123456", "00421929123456"]),
+    ],
+)
+def test_possible_number_meets_itself_as_a_valid_one_does(typed, country, sent):
+    """Kept in E.164 and flagged; the digits a PBX sends for it read the same."""
+    reading = numbers.read(typed, country)
+    assert reading is not None and not reading.valid
+    for number in sent:
+        assert numbers.to_e164(number, country or "CZ") == reading.e164
+
+
+def test_valid_numbers_say_so():
+    assert numbers.read("601 123 456", "CZ") == numbers.Reading("+420601123456", True)
+    assert numbers.read("+49 30 1234567") == numbers.Reading("+49301234567", True)
+
+
+def test_local_only_number_is_no_number():
+    """A US number without its area code cannot be written in E.164."""
+    assert numbers.to_e164("253-0000", "US") is None
 
 
 @pytest.mark.parametrize(
@@ -105,6 +135,7 @@ def test_arbitrary_bytes_decoded_never_raise(raw):
 
 
 def test_short_national_number_of_another_country_is_not_taken_for_international():
-    """A Czech 601184355 typed on a German contact is not Malaysia's +60 118 4355."""
-    assert numbers.to_e164("601184355", "DE") is None
+    """A Czech 601184355 typed on a German contact is not Malaysia's +60 118 4355:
+    it is read in Germany, where it is possible but not valid."""
+    assert numbers.read("601184355", "DE") == numbers.Reading("+49601184355", False)
     assert numbers.to_e164("601184355", "CZ") == "+420601184355"

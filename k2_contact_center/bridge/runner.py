@@ -167,7 +167,9 @@ class PbxLink:
 
     # -- database side (on the sink's thread) --
     def _write(self, batch):
-        registry = Registry(self.db_name)
+        # As each HTTP request does: see what other processes changed and
+        # cached (a PBX's number plan, a company's country) first.
+        registry = Registry(self.db_name).check_signaling()
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             recorder = env.ref("k2_contact_center.user_k2_cc_recorder")

@@ -597,7 +597,7 @@ class K2CcCall(models.Model):
         pbx = line.pbx_id
         if pbx.link_state != "connected":
             raise UserError(self.env._("The PBX %(pbx)s cannot be reached now (%(why)s); try again later.",
-                                       pbx=pbx.name, why=pbx.link_error or pbx.link_state))
+                                       pbx=pbx.name, why=pbx.link_error or pbx._cc_link_state_label()))
         partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else False
         if partner and number:
             # a contact's number as typed is national in the contact's country ("030 7654321" in Berlin)

@@ -21,6 +21,9 @@ class K2CcPartnerNumber(models.Model):
 
     partner_id = fields.Many2one("res.partner", string="Contact", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="partner_id.company_id", store=True, index=True)
+    # Kept here so that finding a caller reads one table (res.partner._cc_match_numbers).
+    partner_active = fields.Boolean(related="partner_id.active", store=True, string="Contact Active")
+    partner_is_company = fields.Boolean(related="partner_id.is_company", store=True, string="Contact Is a Company")
     sequence = fields.Integer(default=10)
     kind = fields.Selection(NUMBER_KINDS, required=True, default="cc")
     number = fields.Char(required=True, help="The number as it was typed.")
@@ -35,8 +38,10 @@ class K2CcPartnerNumber(models.Model):
         string="Recognised",
         compute="_compute_number_e164",
         store=True,
-        help="Unset when the number could not be read as a phone number: it is kept as typed "
-        "but callers cannot be recognised by it.",
+        help="Unset when the phone-number database does not know the number. One with the length of its "
+        "country's numbers but of a range the database does not know yet (new, private or machine-to-machine "
+        "ranges, or a typing error) is kept in international form as well, and calls from it are recognised; "
+        "one that cannot be read as a phone number at all is kept as typed only.",
     )
     source = fields.Selection(
         [("manual", "Added Here"), ("phone", "Contact's Phone"), ("mobile", "Contact's Mobile")],
@@ -49,6 +54,6 @@ class K2CcPartnerNumber(models.Model):
     @api.depends("number", "partner_id.country_id", "partner_id.company_id")
     def _compute_number_e164(self):
         for line in self:
-            country = line.partner_id._cc_number_country()
-            line.number_e164 = numbers.to_e164(line.number, country.code) or False
-            line.is_valid = bool(line.number_e164)
+            reading = numbers.read(line.number, line.partner_id._cc_number_country().code)
+            line.number_e164 = reading.e164 if reading else False
+            line.is_valid = bool(reading and reading.valid)

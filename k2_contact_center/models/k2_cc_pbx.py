@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
@@ -21,6 +21,10 @@ _logger = logging.getLogger(__name__)
 ADMIN_GROUP = "k2_contact_center.group_k2_cc_admin"
 # A bridge that has not written a heartbeat for this long is taken for dead.
 BRIDGE_SILENCE = 120
+
+# What _cc_number_plan reads of a PBX (a company's country is watched by res.company).
+PLAN_FIELDS = {"country_id", "company_id", "country_prefix", "extension_prefix", "extension_patterns",
+               "trunk_names", "outside_prefix", "international_prefix"}
 
 
 class K2CcPbx(models.Model):
@@ -223,6 +227,17 @@ class K2CcPbx(models.Model):
                 raise ValidationError(self.env._("Recordings address of %(pbx)s: %(error)s",
                                                  pbx=pbx.display_name, error=error)) from error
 
+    def write(self, vals):
+        result = super().write(vals)
+        if PLAN_FIELDS & vals.keys():
+            self.env.registry.clear_cache()  # _cc_saved_number_plan
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()  # _cc_saved_number_plan
+        return result
+
     def action_test_connection(self):
         """Log in to the PBX with this configuration and ping it; say how it went."""
         self.ensure_one()
@@ -262,6 +277,11 @@ class K2CcPbx(models.Model):
             return
         self.write({"link_state": state, "link_error": error or False, "link_changed": fields.Datetime.now()})
         self.line_ids.user_id.filtered("cc_presence_wanted")._cc_send_presence()
+
+    def _cc_link_state_label(self):
+        """The link state as the reading user's language says it ("Odpojeno", not "disconnected")."""
+        self.ensure_one()
+        return dict(self._fields["link_state"]._description_selection(self.env)).get(self.link_state, "")
 
     def _cc_endpoints(self):
         """Device name -> extension, for the call tracker to name phones by their line."""
@@ -360,6 +380,19 @@ class K2CcPbx(models.Model):
             _logger.warning("Recording of call %s from %s: %s", call.pbx_call_id, pbx.name, error)
             raise UserError(self.env._("The recording of this call could not be played: %(why)s",
                                        why=error)) from error
+
+    def _cc_saved_number_plan(self):
+        """The number plan of this saved PBX, as ``_cc_number_plan`` makes it,
+        kept between transactions: the bridge identifies each caller in a
+        transaction of its own, where reading the PBX, its country and maybe
+        its company's address would cost more than the lookup itself."""
+        self.ensure_one()
+        return self._cc_cached_number_plan(self.id)
+
+    @api.model
+    @tools.ormcache("pbx_id")
+    def _cc_cached_number_plan(self, pbx_id):
+        return self.browse(pbx_id).sudo()._cc_number_plan()  # a frozen dataclass, safe to share
 
     def _cc_number_plan(self):
         """The pure-Python view of this PBX's number plan (``services.number_plan``)."""

@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
+
+# What a company's country (``_cc_country``) is made of.
+COUNTRY_FIELDS = {"cc_default_country_id", "country_id", "partner_id"}
 
 
 class ResCompany(models.Model):
@@ -41,11 +44,25 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.cc_default_country_id or self.country_id
 
+    @api.model
+    @tools.ormcache("company_id")
+    def _cc_country_code(self, company_id):
+        """ISO code of ``_cc_country`` of company ``company_id``, kept between
+        transactions: a company's country is computed from its address
+        (``address_get``) at each read, which costs more than a caller lookup."""
+        return self.browse(company_id).sudo()._cc_country().code or None
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._cc_grant_recorder()
         return companies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if COUNTRY_FIELDS & vals.keys():
+            self.env.registry.clear_cache()  # _cc_country_code, PBXs' number plans
+        return result
 
     def _cc_grant_recorder(self):
         """The bridge's technical user writes the calls of every company."""

@@ -5,6 +5,9 @@ from .k2_cc_partner_number import KIND_RANK
 
 # Partner fields mirrored into contact-center numbers, and the kind they get.
 SYNCED_FIELDS = {"phone": "phone", "mobile": "mobile"}
+# A company's address, hence its country, is read from its partner or that
+# partner's contacts (``res.company._compute_address``): these fields of them.
+ADDRESS_FIELDS = {"country_id", "type", "parent_id", "is_company", "active"}
 
 
 class ResPartner(models.Model):
@@ -19,10 +22,20 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        address_changed = bool(ADDRESS_FIELDS & vals.keys())
+        of_a_company = address_changed and self._cc_address_of_a_company()  # before: parents may change
         result = super().write(vals)
         if SYNCED_FIELDS.keys() & vals.keys():
             self._cc_sync_numbers()
+        if of_a_company or ("parent_id" in vals and self._cc_address_of_a_company()):
+            self.env.registry.clear_cache()  # res.company._cc_country_code, PBXs' number plans
         return result
+
+    def _cc_address_of_a_company(self):
+        """Whether these partners (or their parents) make a company's address."""
+        partners = self | self.parent_id
+        return bool(self.env["res.company"].sudo().with_context(active_test=False).search_count(
+            [("partner_id", "in", partners.ids)], limit=1))
 
     def _cc_number_country(self):
         """Country a national number of this contact is read in."""
@@ -59,20 +72,20 @@ class ResPartner(models.Model):
         country (else the company's), the PBX's outside-line and international
         prefixes understood. Anything that is no phone number matches nothing.
         """
+        # Every caller is looked up in a fresh transaction (the bridge's, a web
+        # request's): the country and number plan come from caches that live
+        # longer, and the lookup is one probe of the E.164 index that also
+        # reads what the ranking needs (stored on the number, not the partner).
         if pbx:
-            e164 = pbx._cc_number_plan().normalise(number)
+            e164 = pbx._cc_saved_number_plan().normalise(number)
         else:
-            e164 = numbers.to_e164(number, self.env.company._cc_country().code)
+            e164 = numbers.to_e164(number, self.env["res.company"]._cc_country_code(self.env.company.id))
         if not e164:
             return self.env["k2.cc.partner.number"]
-        # One probe of the E.164 index, then only the few partner columns the
-        # ranking needs (not the whole partner row).
-        found = self.env["k2.cc.partner.number"].search_fetch([("number_e164", "=", e164)], ["partner_id", "kind"])
-        found.partner_id.fetch(["active", "is_company"])
-        found = found.filtered(lambda match: match.partner_id.active)
-        return found.sorted(
-            lambda match: (match.partner_id.is_company, KIND_RANK[match.kind], match.partner_id.id)
+        found = self.env["k2.cc.partner.number"].search_fetch(
+            [("number_e164", "=", e164), ("partner_active", "=", True)], ["partner_id", "kind", "partner_is_company"]
         )
+        return found.sorted(lambda match: (match.partner_is_company, KIND_RANK[match.kind], match.partner_id.id))
 
     @api.model
     def cc_find_by_number(self, number, pbx=None):

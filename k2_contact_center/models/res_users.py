@@ -24,6 +24,7 @@ class ResUsers(models.Model):
         return super().SELF_READABLE_FIELDS + ["cc_presence_wanted", "cc_presence", "cc_presence_reason"]
 
     @api.depends("cc_presence_wanted", "cc_line_ids.active", "cc_line_ids.pbx_id.link_state")
+    @api.depends_context("lang")
     def _compute_cc_presence(self):
         for user in self:
             lines = user.sudo().cc_line_ids.filtered("active")
@@ -36,7 +37,7 @@ class ResUsers(models.Model):
             elif down:
                 user.cc_presence = "failing"
                 user.cc_presence_reason = "; ".join(
-                    self.env._("%(pbx)s: %(state)s", pbx=pbx.name, state=pbx.link_error or pbx.link_state)
+                    self.env._("%(pbx)s: %(state)s", pbx=pbx.name, state=pbx.link_error or pbx._cc_link_state_label())
                     for pbx in down
                 )
             else:
@@ -83,7 +84,10 @@ class ResUsers(models.Model):
         self._cc_send_presence()
 
     def _cc_send_presence(self):
+        # Often sent by the bridge or a cron: the reason is written in the
+        # language of the user who reads it, not of the one who sends it.
         for user in self:
+            user = user.with_context(lang=user.lang)
             user._bus_send("k2_cc_presence", {
                 "wanted": user.cc_presence_wanted,
                 "state": user.cc_presence,

@@ -125,12 +125,16 @@ class NumberPlan:
         if not isinstance(number, str) or self.is_extension(number):
             return None
         dialled = numbers.digits(number)
+        forms = [dialled]
         if self.outside_prefix and dialled.startswith(self.outside_prefix) and not dialled.startswith("+"):
-            stripped = dialled[len(self.outside_prefix):]
-            e164 = numbers.to_e164(stripped, self.country, self.international_prefix)
-            if e164:
-                return e164
-        return numbers.to_e164(dialled, self.country, self.international_prefix)
+            forms.insert(0, dialled[len(self.outside_prefix):])
+        readings = [numbers.read(form, self.country, self.international_prefix) for form in forms]
+        readings = [reading for reading in readings if reading]
+        # A valid reading beats a merely possible one (0049... with the outside
+        # line 0 is the German number, not a Czech 049...); among equals, the
+        # outside-line prefix is taken off first.
+        best = max(readings, key=lambda reading: reading.valid, default=None)
+        return best.e164 if best else None
 
     def dial_string(self, number):
         """What the PBX must dial to reach ``number`` from an internal phone:

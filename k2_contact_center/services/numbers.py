@@ -7,6 +7,7 @@ probe.
 """
 
 import re
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -43,6 +44,38 @@ def _parse(text, region):
     return parsed
 
 
+class Reading(NamedTuple):
+    """What ``number`` is read as: its E.164 form, and whether phonenumbers'
+    metadata knows its range (``valid``) or it only has a length the country's
+    numbers can have (a new range, one the metadata lags behind, a private or
+    M2M range, or a typing error)."""
+
+    e164: str
+    valid: bool
+
+
+def read(number, country=None, international_prefix=None):
+    """The ``Reading`` of ``number`` (arguments as for ``parse``), or ``None``."""
+    parsed, valid = _best_reading(number, country, international_prefix)
+    if parsed is None:
+        return None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if not valid:
+        # A number phonenumbers only calls possible can read back differently
+        # (``+4301000000``: its 0 taken for a national prefix): the canonical
+        # form is the one that reads back as itself, so a stored number meets
+        # its lookup.
+        again, _valid = _best_reading(e164, None, None)
+        if again is not None:
+            e164 = phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164)
+    return Reading(e164, valid)
+
+
+def _is_possible(parsed):
+    # A local-only length (a US number without its area code) is no whole number.
+    return phonenumbers.is_possible_number_with_reason(parsed) == phonenumbers.ValidationResult.IS_POSSIBLE
+
+
 def parse(number, country=None, international_prefix=None):
     """Parse ``number`` into a ``phonenumbers.PhoneNumber``, or ``None``.
 
@@ -50,13 +83,21 @@ def parse(number, country=None, international_prefix=None):
     (e.g. ``"00"`` or ``"011"``) is the PBX's access code for abroad, which is
     not always the one of ``country``. A number given without any prefix but
     starting with a country code (``420601123456``) is read as international
-    when it makes no sense as a national number.
+    when it makes no sense as a national number. A valid reading wins; else
+    the first possible one, national before international: as a person reads
+    the digits, so that a number the metadata does not know still meets
+    itself however it is written.
     """
+    return _best_reading(number, country, international_prefix)[0]
+
+
+def _best_reading(number, country, international_prefix):
+    """``(PhoneNumber, valid)`` of ``parse``, ``(None, False)`` for no number."""
     if is_withheld(number):
-        return None
+        return None, False
     dialled = digits(number)
     if len(dialled.lstrip("+")) < 3:
-        return None
+        return None, False
     region = (country or "").upper() or None
     if not dialled.startswith("+"):
         for prefix in filter(None, (international_prefix, "00")):
@@ -77,26 +118,16 @@ def parse(number, country=None, international_prefix=None):
         if parsed is None:
             continue
         if phonenumbers.is_valid_number(parsed):
-            return parsed
-        # A number of a range phonenumbers does not know yet is kept when it
-        # was written with its country code; a national form that is not
-        # valid is more likely a misreading (030... read as Czech) than new.
-        if possible is None and text_region is None and phonenumbers.is_possible_number(parsed):
+            return parsed, True
+        if possible is None and _is_possible(parsed):
             possible = parsed
-    return possible
+    return possible, False
 
 
 def to_e164(number, country=None, international_prefix=None):
-    """Canonical ``+<cc><national>`` form of ``number``, or ``None``."""
-    parsed = parse(number, country, international_prefix)
-    if parsed is None:
-        return None
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    # A number phonenumbers only calls possible can read back differently
-    # (``+4301000000``: its 0 taken for a national prefix): the canonical form
-    # is the one that reads back as itself, so a stored number meets its lookup.
-    again = parse(e164)
-    return phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164) if again is not None else e164
+    """Canonical ``+<cc><national>`` form of ``number``, or ``None`` (see ``read``)."""
+    reading = read(number, country, international_prefix)
+    return reading.e164 if reading else None
 
 
 def region_of(number, country=None, international_prefix=None):

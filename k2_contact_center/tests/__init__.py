@@ -1,3 +1,5 @@
+# Not a test: serialises ast.parse where CPython needs it, under every runner.
+from . import threadsafe_ast
 from . import test_call
 from . import test_caller_identification
 from . import test_line
@@ -13,6 +15,7 @@ from . import test_bridge_e2e
 from . import test_click_to_call
 from . import test_call_report
 from . import test_agent_desk
+from . import test_recording
 from . import test_quality
 from . import test_quality_report
 from . import test_quality_ui

@@ -89,3 +89,45 @@ class TestCallerIdentification(K2CcCase):
         plan = "\n".join(row[0] for row in self.env.cr.fetchall())
         self.assertIn("k2_cc_partner_number__number_e164_index", plan)
         self.assertNotIn("res_partner", plan)
+
+    def test_cold_lookup_is_one_query(self):
+        """The bridge and the web client look each caller up in a fresh
+        transaction: nothing of it is cached but what outlives transactions
+        (the company's country, the PBX's number plan), and it takes one query."""
+        recorder = self.env.ref("k2_contact_center.user_k2_cc_recorder")
+        for who, env in (("web client", self.env(context=dict(self.env.context, allowed_company_ids=self.company.ids))),
+                         ("bridge", self.env(user=recorder, context={"allowed_company_ids": self.company.ids}))):
+            for pbx in (None, self.pbx.with_env(env)):
+                with self.subTest(who=who, pbx=pbx):
+                    Partner = env["res.partner"]
+                    self.assertEqual(Partner.cc_find_by_number("603555777", pbx=pbx), self.novak)  # warms them
+                    for number, partner in (("+420 603 555 777", self.novak), ("0049307654321", self.berlin)):
+                        env.invalidate_all()
+                        with self.assertQueryCount(1):
+                            self.assertEqual(Partner.cc_find_by_number(number, pbx=pbx), partner)
+
+    def test_cached_country_and_plan_follow_their_changes(self):
+        """The same answers as reading them anew: a change of the company's
+        country (or of its partner's), or of a PBX's plan, is seen at once."""
+        Partner = self.env["res.partner"]
+        hans = self._partner("Hans Müller", mobile="+49 151 98765432")
+        self.assertEqual(Partner.cc_find_by_number("603555777"), self.novak)
+        self.company.partner_id.country_id = self.de
+        self.assertEqual(Partner.cc_find_by_number("015198765432"), hans)
+        self.assertFalse(Partner.cc_find_by_number("603555777"))
+        self.company.cc_default_country_id = self.cz
+        self.assertEqual(Partner.cc_find_by_number("603555777"), self.novak)
+        self.assertEqual(Partner.cc_find_by_number("603555777", pbx=self.pbx), self.novak)
+        self.pbx.country_id = self.de
+        self.assertEqual(Partner.cc_find_by_number("015198765432", pbx=self.pbx), hans)
+        self.pbx.outside_prefix = "9"
+        self.assertEqual(Partner.cc_find_by_number("9015198765432", pbx=self.pbx), hans)
+
+    def test_archiving_or_making_a_company_reranks_at_once(self):
+        colleague = self._partner("Petra Nováková", country_id=self.cz.id, phone="+420541000111")
+        Partner = self.env["res.partner"]
+        self.assertEqual(Partner.cc_find_by_number("+420541000111"), colleague | self.office)
+        colleague.is_company = True
+        self.assertEqual(Partner.cc_find_by_number("+420541000111")[:1], self.office)
+        self.office.active = False
+        self.assertEqual(Partner.cc_find_by_number("+420541000111"), colleague)

@@ -54,3 +54,17 @@ class TestPartnerNumbers(K2CcCase):
 
         post_init_hook(self.env)
         self.assertEqual(partner.cc_number_ids.number_e164, "+420224812345")
+
+    def test_number_the_metadata_does_not_know_is_flagged_and_found(self):
+        """A number of a range phonenumbers does not know (possible, not valid)
+        is kept in E.164 and flagged; a call from the digits that were typed,
+        in any form a PBX sends them, finds its contact."""
+        partner = self._partner("Nová řada s.r.o.", country_id=self.cz.id, mobile="989 123 456")
+        number = partner.cc_number_ids
+        self.assertEqual((number.number, number.number_e164, number.is_valid), ("989 123 456", "+420989123456", False))
+        Partner = self.env["res.partner"]
+        for sent in ("989123456", "+420989123456", "00420989123456"):
+            with self.subTest(sent=sent):
+                self.assertEqual(Partner.cc_find_by_number(sent), partner)
+                self.assertEqual(Partner.cc_find_by_number(sent, pbx=self.pbx), partner)
+        self.assertEqual(Partner.cc_find_by_number("0989123456", pbx=self.pbx), partner, "outside-line prefix")

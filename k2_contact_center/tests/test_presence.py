@@ -34,3 +34,18 @@ class TestPresence(K2CcCase):
         self.assertTrue(self.agent.cc_presence_wanted)
         self.env["res.users"].with_user(self.agent2)._update_last_login()
         self.assertFalse(self.agent2.cc_presence_wanted)
+
+    def test_state_line_reads_in_the_users_language(self):
+        """A Czech agent reads the link's state in Czech ("Odpojeno", not "disconnected"),
+        whether asked by their browser or sent by the bridge (a user of another language)."""
+        self.env["res.lang"]._activate_lang("cs_CZ")
+        self.env["ir.module.module"]._load_module_terms(["k2_contact_center"], ["cs_CZ"], overwrite=True)
+        self.agent.write({"lang": "cs_CZ", "cc_presence_wanted": True})
+        agent = self.agent.with_user(self.agent).with_context(lang="cs_CZ")  # as the web client asks
+        self.assertEqual(agent.cc_get_presence()["reason"], "Test PBX: Odpojeno")
+        self.pbx.sudo().link_state = "connected"
+        self.env["bus.bus"].sudo().search([]).unlink()
+        recorder = self.env.ref("k2_contact_center.user_k2_cc_recorder")
+        self.pbx.with_user(recorder).with_context(lang="en_US")._cc_set_link_state("disconnected")
+        self.assertEqual([payload["reason"] for payload in self.bus_payloads(self.agent, "k2_cc_presence")],
+                         ["Test PBX: Odpojeno"])
