@@ -19,3 +19,5 @@ from . import test_recording
 from . import test_quality
 from . import test_quality_report
 from . import test_quality_ui
+from . import test_call_facts
+from . import test_my_settings
