@@ -16,3 +16,4 @@ from . import test_agent_desk
 from . import test_quality
 from . import test_quality_report
 from . import test_quality_ui
+from . import test_card_stack_ui
