@@ -127,7 +127,8 @@ export const callCardService = {
             const isNew = !card;
             show(payload);
             if (isNew && cards[payload.id] && !ENDED_STATES.includes(payload.state)) {
-                state.chosen = null; // a new call comes on top
+                // a new call comes on top; the one the agent just dialled opens
+                state.chosen = payload.originate ? payload.id : null;
             }
             if (payload.state === "missed" && !toasted.has(payload.id)) {
                 toasted.add(payload.id);
