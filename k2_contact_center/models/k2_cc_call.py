@@ -12,10 +12,17 @@ from ..bridge.ingest import ORIGINATE_PREFIX, PbxLines
 from ..services import numbers
 from ..services.ami.actions import UnsafeActionError
 from ..services.ami.connector import AmiError
+from .k2_cc_line import DEFAULT_WRAPUP_SECONDS
 from .k2_cc_partner_number import NUMBER_KINDS
 from .k2_cc_queue import QUEUE_OUTCOMES
 
 _logger = logging.getLogger(__name__)
+
+# Ended calls without a note stay on the agent's screen (collapsed after the
+# line's wrap-up time) until closed; a screen that starts shows those of the
+# last minutes, never older ones.
+CARD_WRAPUP_WINDOW_MINUTES = 10
+CARD_LIMIT = 20
 
 
 CALL_TYPES = [("received", "Received"), ("missed", "Missed"), ("outgoing", "Outgoing")]
@@ -668,12 +675,62 @@ class K2CcCall(models.Model):
             return
         payload = self._cc_card_payload(kind, data, lines)
         for user in users:
-            own = involved.filtered(lambda line, user=user: line.user_id == user)[:1]
-            user._bus_send("k2_cc_call", dict(
-                payload,
-                autoclose_missed=own.autoclose_missed,
-                autoclose_calls=own.autoclose_calls,
-            ))
+            user._bus_send("k2_cc_call", self._cc_card_of_user(payload, involved, user))
+
+    @api.model
+    def cc_my_cards(self):
+        """The call cards the current user's screen shows when it starts (a
+        reload, a new tab, a second screen): their calls ringing or talking,
+        and those that ended in the last minutes without a note (the wrap-up).
+
+        ``seen`` gives the version of every call of the user written since
+        ``horizon``: bus notifications no newer than those (replays of what
+        this answer already took into account) and any older than ``horizon``
+        are stale, so a card is never shown twice nor comes back from long ago.
+        """
+        user = self.env.user
+        if not user.has_group("k2_contact_center.group_k2_cc_user"):
+            return {"cards": [], "seen": {}, "horizon": False}
+        now = self.env.cr.now()
+        horizon = now - timedelta(minutes=CARD_WRAPUP_WINDOW_MINUTES)
+        # only connected agents get the cards of their lines; a click-to-call is followed by whoever clicked
+        mine = ["|", "|", ("user_id", "=", user.id), ("line_id.user_id", "=", user.id),
+                ("rang_line_ids.user_id", "=", user.id)] if user.cc_presence_wanted else [
+            ("originated", "=", True), ("user_id", "=", user.id)]
+        recent = self.search([*mine, ("write_date", ">=", horizon)])
+        shown = recent.filtered(lambda call: call.state in ("ringing", "talking") or (
+            call.state == "done" and not call.note_message_id and call.end and call.end >= horizon))
+        live = self.search([*mine, ("state", "in", ["ringing", "talking"]), ("id", "not in", recent.ids)])
+        cards = []
+        for call in (shown | live).sorted("start", reverse=True)[:CARD_LIMIT]:
+            lines = call.line_id | call.rang_line_ids
+            if call.state == "done":
+                payload = call._cc_card_payload("record", {})
+            else:  # a click-to-call has reached its number once the bridge adopted it
+                reached = not (call.pbx_call_id or "").startswith(ORIGINATE_PREFIX)
+                payload = call._cc_card_payload("live", {"state": call.state,
+                                                         "callee": reached and call.called_number})
+            card = call._cc_card_of_user(payload, lines, user)
+            if card["state"] == "missed" and card["autoclose_missed"]:
+                continue
+            if card["state"] == "ended" and card["autoclose_calls"]:
+                continue
+            cards.append(card)
+        return {
+            "cards": cards,
+            "seen": {call.id: _version(call) for call in recent | live},
+            "horizon": _stamp(horizon),
+        }
+
+    def _cc_card_of_user(self, payload, involved, user):
+        """``payload`` with what ``user``'s own line among ``involved`` says of its card."""
+        own = involved.filtered(lambda line: line.user_id == user)[:1]
+        return dict(
+            payload,
+            autoclose_missed=own.autoclose_missed,
+            autoclose_calls=own.autoclose_calls,
+            wrapup_seconds=own.wrapup_seconds if own else DEFAULT_WRAPUP_SECONDS,
+        )
 
     def _cc_card_payload(self, kind, data, lines=None):
         """What a call card shows of this call (sent on the bus, JSON).
@@ -705,6 +762,11 @@ class K2CcCall(models.Model):
             "ringing": data.get("ringing") or [],
             "answered_by": self.answered_by or "",
             "start": fields.Datetime.to_string(self.start),
+            "answer_time": fields.Datetime.to_string(self.answer_time),
+            "end": fields.Datetime.to_string(self.end) if state in ("ended", "missed") else False,
+            "talk_duration": self.talk_duration if state in ("ended", "missed") else 0,
+            "note_saved": bool(self.note_message_id),
+            "version": _version(self),
             "originate": self._cc_originate_progress(kind, data) if self.originated else False,
         }
 
@@ -738,3 +800,14 @@ class K2CcCall(models.Model):
         for call in self:
             call.write({"state": "done", "disposition": "failed", "end": fields.Datetime.now()})
             call._cc_notify_agents(PbxLines(self.env, call.pbx_id), "record", {"reason": reason})
+
+
+def _stamp(moment):
+    """A datetime as a fixed-width string that sorts like the datetime."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if moment else ""
+
+
+def _version(call):
+    """Version of a call as its cards know it: its last write (the writing
+    transaction's start, so later updates always read later)."""
+    return _stamp(call.write_date)

@@ -3,6 +3,9 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..services import numbers
 
+# the card of an ended call stays open this long for its note
+DEFAULT_WRAPUP_SECONDS = 60
+
 
 class K2CcLine(models.Model):
     _name = "k2.cc.line"
@@ -44,6 +47,12 @@ class K2CcLine(models.Model):
         string="Auto-close Calls Without a Note",
         help="When nothing was written during the call, its card closes at hang-up.",
     )
+    wrapup_seconds = fields.Integer(
+        string="Wrap-up Time",
+        default=DEFAULT_WRAPUP_SECONDS,
+        help="Seconds the card of an ended call without a note stays open for the note before it "
+        "collapses to one line.",
+    )
     autoconnect = fields.Boolean(
         string="Connect at Login", help="The user is connected to the contact center when they log in."
     )
@@ -55,6 +64,7 @@ class K2CcLine(models.Model):
 
     _sql_constraints = [
         ("extension_pbx_uniq", "unique(pbx_id, extension)", "This extension is already a line of this PBX."),
+        ("wrapup_positive", "CHECK(wrapup_seconds >= 0)", "The wrap-up time cannot be negative."),
     ]
 
     @api.depends("number", "pbx_id.country_id", "pbx_id.international_prefix")

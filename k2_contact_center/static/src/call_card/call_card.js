@@ -1,8 +1,9 @@
-import { Component, useState } from "@odoo/owl";
+import { Component, onMounted, onWillUnmount, useState } from "@odoo/owl";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { ENDED_STATES } from "./call_card_service";
 import { SelectCreateDialog } from "@web/views/view_dialogs/select_create_dialog";
 
 const STATE_LABELS = {
@@ -26,6 +27,9 @@ const ORIGINATE_LABELS = {
     failed: _t("Call failed"),
 };
 
+// the open card and a few collapsed ones; a counter tells of the others
+const MAX_VISIBLE = 5;
+
 export class CallCards extends Component {
     static template = "k2_contact_center.CallCards";
     static props = {};
@@ -33,6 +37,15 @@ export class CallCards extends Component {
     setup() {
         this.service = useService("k2_cc_call_cards");
         this.cards = useState(this.service.cards);
+        this.stack = useState(this.service.state);
+        this.maxVisible = MAX_VISIBLE;
+        // durations and wrap-ups move on every second
+        this.clock = useState({ now: Date.now() });
+        let timer;
+        onMounted(() => {
+            timer = setInterval(() => (this.clock.now = Date.now()), 1000);
+        });
+        onWillUnmount(() => clearInterval(timer));
         this.action = useService("action");
         this.dialog = useService("dialog");
         this.stateLabels = STATE_LABELS;
@@ -40,8 +53,67 @@ export class CallCards extends Component {
         this.originateLabels = ORIGINATE_LABELS;
     }
 
+    /**
+     * The cards, the open one first (the card the agent opened, else the
+     * active call's: talking before ringing, newest first, else an ended call
+     * still in its wrap-up or with a note being written), then the others
+     * collapsed to one line each, live calls before ended ones.
+     */
     get list() {
-        return Object.values(this.cards).sort((a, b) => a.id - b.id);
+        const rank = (card) => (card.state === "talking" ? 0 : card.state === "ringing" ? 1 : 2);
+        const cards = Object.values(this.cards).sort((a, b) => rank(a) - rank(b) || b.id - a.id);
+        const open = this.cards[this.stack.chosen] || cards.find((card) => this.mayStayOpen(card));
+        return open ? [open, ...cards.filter((card) => card !== open)] : cards;
+    }
+
+    mayStayOpen(card) {
+        if (!ENDED_STATES.includes(card.state)) {
+            return true;
+        }
+        const inWrapup = this.clock.now - card.endedAt < (card.wrapup_seconds ?? 60) * 1000;
+        return inWrapup || Boolean(!card.saved && card.note.trim());
+    }
+
+    /** At most a handful of cards on screen; a counter for the rest. */
+    get visible() {
+        const list = this.list;
+        return this.stack.showAll ? list : list.slice(0, MAX_VISIBLE);
+    }
+
+    get hiddenCount() {
+        return this.list.length - this.visible.length;
+    }
+
+    get hasEnded() {
+        return Object.values(this.cards).some((card) => ENDED_STATES.includes(card.state));
+    }
+
+    isOpen(card) {
+        const list = this.list;
+        return list[0] === card && (this.cards[this.stack.chosen] === card || this.mayStayOpen(card));
+    }
+
+    open(card) {
+        this.stack.chosen = card.id;
+    }
+
+    /** How long the call has rung, talked or (once ended) lasted, as h:mm:ss. */
+    duration(card) {
+        let seconds;
+        if (ENDED_STATES.includes(card.state)) {
+            seconds = card.talk_duration;
+        } else {
+            const since = card.state === "talking" && card.answer_time ? card.answer_time : card.start;
+            seconds = since ? (this.clock.now - deserializeDateTime(since).toMillis()) / 1000 : 0;
+        }
+        seconds = Math.max(Math.floor(seconds || 0), 0);
+        const [h, m, s] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60];
+        const pad = (value) => String(value).padStart(2, "0");
+        return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+    }
+
+    onNoteInput(card, ev) {
+        this.service.keepDraft(card.id, ev.target.value);
     }
 
     openRecord(model, id) {

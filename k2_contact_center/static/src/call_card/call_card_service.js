@@ -1,19 +1,88 @@
 import { reactive } from "@odoo/owl";
+import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
+import { session } from "@web/session";
+
+export const ENDED_STATES = ["ended", "missed"];
 
 /**
- * The calls of this user that are ringing, talking or just ended, as the
- * server announces them ("k2_cc_call" bus notifications): one card each.
+ * The calls of this user that are ringing, talking or just ended: one card
+ * each. The server is the truth: when the web client starts (a reload, a new
+ * tab, a second screen) the cards are what `cc_my_cards` answers, then the
+ * "k2_cc_call" bus notifications update them. Every payload carries the
+ * call's version (its last write): the bus replays what it sent before a tab
+ * started, and nothing older than what a card already shows may win.
+ *
+ * The note being typed is a draft in the browser's storage, keyed by call, so
+ * a reload or another tab of the same browser finds it; closed cards are
+ * remembered the same way, so a reload does not bring them back.
  */
 export const callCardService = {
     dependencies: ["bus_service", "orm", "notification"],
 
     start(env, { bus_service, orm, notification }) {
         const cards = reactive({});
+        // ``chosen``: the card the agent opened by hand (else the active call's is open)
+        const state = reactive({ chosen: null, showAll: false });
+        const versions = {}; // call id -> the newest version this screen knows of
+        const toasted = new Set();
+        let horizon = "";
+        const storage = browser.localStorage;
+        const prefix = `k2cc.${session.db}.${user.userId}.`;
+        const closedKey = `${prefix}closed`;
+        const draftKey = (id) => `${prefix}draft.${id}`;
+
+        function closedCards() {
+            try {
+                return JSON.parse(storage.getItem(closedKey)) || {};
+            } catch {
+                return {};
+            }
+        }
+
+        function rememberClosed(closing) {
+            const closed = closedCards();
+            for (const card of closing) {
+                closed[card.id] = card.version;
+            }
+            // what is older than the horizon never comes back anyway
+            for (const [id, version] of Object.entries(closed)) {
+                if (version < horizon) {
+                    delete closed[id];
+                }
+            }
+            storage.setItem(closedKey, JSON.stringify(closed));
+        }
+
+        function keepDraft(id, text) {
+            if (text && text.trim()) {
+                storage.setItem(draftKey(id), text);
+            } else {
+                storage.removeItem(draftKey(id));
+            }
+        }
+
+        function forget(ids, { remember = true } = {}) {
+            const closing = ids.map((id) => cards[id]).filter(Boolean);
+            if (remember && closing.length) {
+                rememberClosed(closing);
+            }
+            for (const card of closing) {
+                if (ENDED_STATES.includes(card.state)) {
+                    keepDraft(card.id, ""); // its note will not be written any more
+                }
+                delete cards[card.id];
+            }
+        }
 
         function close(id) {
-            delete cards[id];
+            forget([id]);
+        }
+
+        function closeEnded() {
+            forget(Object.values(cards).filter((card) => ENDED_STATES.includes(card.state)).map((card) => card.id));
         }
 
         async function loadInsight(id) {
@@ -22,31 +91,90 @@ export const callCardService = {
             card.insight = await orm.call("k2.cc.call", "cc_card_insight", [[id]]);
         }
 
-        bus_service.subscribe("k2_cc_call", (payload) => {
-            const card = cards[payload.id] || { note: "", saved: false };
-            cards[payload.id] = Object.assign(card, payload, { receivedAt: Date.now() });
+        /** Show or update the card of ``payload``; false when a line switch closes it. */
+        function show(payload) {
+            const known = cards[payload.id];
+            const card = known || { note: storage.getItem(draftKey(payload.id)) || "", saved: false, firstSeen: Date.now() };
+            const wasEnded = known && ENDED_STATES.includes(known.state);
+            cards[payload.id] = Object.assign(card, payload, { saved: card.saved || payload.note_saved });
+            const ended = ENDED_STATES.includes(payload.state);
+            if (ended && !wasEnded) {
+                card.endedAt = Date.now(); // the wrap-up starts when this screen learns of the end
+            }
             if (payload.partner && !card.insight) {
                 loadInsight(payload.id);
             }
-            const ended = payload.state === "ended" || payload.state === "missed";
-            if (payload.state === "missed") {
+            if (
+                (payload.state === "missed" && payload.autoclose_missed) ||
+                (ended && payload.autoclose_calls && !card.note.trim())
+            ) {
+                forget([payload.id]);
+                return false;
+            }
+            return true;
+        }
+
+        function onNotification(payload) {
+            const card = cards[payload.id];
+            const known = card ? card.version : versions[payload.id];
+            if (known && payload.version < known) {
+                return; // older than what this screen shows
+            }
+            if (!card && ((known && payload.version === known) || payload.version < horizon)) {
+                return; // a replay of what the start already decided (shown, closed or left out)
+            }
+            versions[payload.id] = payload.version;
+            const isNew = !card;
+            show(payload);
+            if (isNew && cards[payload.id] && !ENDED_STATES.includes(payload.state)) {
+                // a new call comes on top; the one the agent just dialled opens
+                state.chosen = payload.originate ? payload.id : null;
+            }
+            if (payload.state === "missed" && !toasted.has(payload.id)) {
+                toasted.add(payload.id);
                 notification.add(_t("Missed call from %s", payload.contact ? payload.contact.name : payload.number), {
                     type: "warning",
                     title: _t("Missed call"),
                 });
             }
-            if (payload.state === "missed" && payload.autoclose_missed) {
-                close(payload.id);
-            } else if (ended && payload.autoclose_calls && !card.note.trim()) {
-                close(payload.id);
+        }
+
+        async function load() {
+            const answer = await orm.silent.call("k2.cc.call", "cc_my_cards", []);
+            horizon = answer.horizon || "";
+            Object.assign(versions, answer.seen);
+            const closed = closedCards();
+            for (const payload of answer.cards) {
+                if (!(closed[payload.id] && closed[payload.id] >= payload.version)) {
+                    show(payload);
+                }
+            }
+        }
+
+        // Notifications wait for the start's answer: it decides what they replay.
+        const loaded = load().catch((error) => console.warn("Call cards could not be loaded:", error));
+        bus_service.subscribe("k2_cc_call", (payload) => loaded.then(() => onNotification(payload)));
+        bus_service.start();
+
+        // Another tab of this browser typed a note or closed cards.
+        browser.addEventListener("storage", (ev) => {
+            if (ev.key === closedKey) {
+                const closed = closedCards();
+                const gone = Object.values(cards).filter((card) => closed[card.id] && closed[card.id] >= card.version);
+                forget(gone.map((card) => card.id), { remember: false });
+            } else if (ev.key && ev.key.startsWith(`${prefix}draft.`)) {
+                const card = cards[ev.key.slice(`${prefix}draft.`.length)];
+                if (card && !card.saved) {
+                    card.note = ev.newValue || "";
+                }
             }
         });
-        bus_service.start();
 
         async function saveNote(id) {
             const card = cards[id];
             await orm.call("k2.cc.call", "cc_save_note", [[id], card.note]);
             card.saved = true;
+            keepDraft(id, "");
             notification.add(_t("Note saved on the contact"), { type: "success" });
         }
 
@@ -61,7 +189,7 @@ export const callCardService = {
             await loadInsight(id);
         }
 
-        return { cards, close, saveNote, assignNumber };
+        return { cards, state, loaded, close, closeEnded, keepDraft, saveNote, assignNumber };
     },
 };
 

@@ -4,6 +4,11 @@ registry.category("web_tour.tours").add("k2_cc_unknown_number_tour", {
     url: "/odoo",
     steps: () => [
         {
+            content: "Two calls ring: open the older one's card from the stack",
+            trigger: ".o_k2_cc_call_card[data-open='false'] .o_k2_cc_card_number:contains('+4930123456789')",
+            run: "click",
+        },
+        {
             content: "A call from a number nobody has",
             trigger: ".o_k2_cc_call_card:has(.o_k2_cc_card_number:contains('+4930123456789')) .o_k2_cc_card_create_contact",
             run: "click",
@@ -14,6 +19,11 @@ registry.category("web_tour.tours").add("k2_cc_unknown_number_tour", {
         },
         {
             trigger: ".o_form_view .o_field_widget[name='country_id'] input:value('Germany')",
+        },
+        {
+            content: "Open the other call's card",
+            trigger: ".o_k2_cc_call_card[data-open='false'] .o_k2_cc_card_number:contains('+420777000999')",
+            run: "click",
         },
         {
             content: "Assign the other unknown number to an existing contact",

@@ -1,0 +1,72 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestCardStackUi(HttpCase):
+    """The agent's screen at a real pace: the cards come from the server when
+    the page starts (the calls are in the database before the tour), so they
+    survive a reload and a second tab shows the same ones."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pbx = cls.env["k2.cc.pbx"].create({"code": "STACK", "name": "Stack PBX", "host": "127.0.0.1",
+                                              "country_id": cls.env.ref("base.cz").id})
+        cls.agent = new_test_user(cls.env, "k2stack", groups="base.group_user", name="Stack Agent")
+        cls.agent.cc_presence_wanted = True
+        cls.line = cls.env["k2.cc.line"].create({"pbx_id": cls.pbx.id, "extension": "201",
+                                                 "user_id": cls.agent.id, "wrapup_seconds": 0})
+        cls.customer = cls.env["res.partner"].create({"name": "Antonín Dvořák", "mobile": "+420601123456"})
+
+    def call(self, ref, number, state, ago=0, **values):
+        start = fields.Datetime.now() - timedelta(seconds=ago + 30)
+        done = state == "done"
+        return self.env["k2.cc.call"].create({
+            "pbx_id": self.pbx.id, "pbx_call_id": ref, "line_id": self.line.id, "user_id": self.agent.id,
+            "rang_line_ids": [(6, 0, self.line.ids)], "caller_number": number, "called_number": "201",
+            "state": state, "disposition": "answered", "start": start,
+            "answer_time": start + timedelta(seconds=5), "end": start + timedelta(seconds=25) if done else False,
+            **values,
+        })
+
+    def test_reload_keeps_the_card_and_its_draft(self):
+        talking = self.call("reload.1", "+420601123456", "talking", partner_id=self.customer.id)
+        self.call("reload.2", "+420602987654", "done")  # ended just now, no note: in its wrap-up
+        noted = self.call("reload.3", "+420603000003", "done")
+        noted.note_message_id = self.customer.message_post(body="Done")
+        old = self.call("reload.4", "+420604000004", "done")
+        self.env.flush_all()
+        # ended long ago: as the database wrote it an hour back
+        self.env.cr.execute("UPDATE k2_cc_call SET write_date = now() at time zone 'UTC' - interval '1 hour' "
+                            "WHERE id = %s", [old.id])
+        self.env.invalidate_all()
+        self.start_tour("/odoo", "k2_cc_card_reload_tour", login="k2stack")
+        # a second tab (a fresh screen): the same cards, no old ones
+        self.start_tour("/odoo", "k2_cc_card_reload_tour", login="k2stack")
+        self.assertEqual(talking.state, "talking")
+
+    def test_the_stack_stays_usable(self):
+        for index in range(1, 8):
+            state = {1: "done", 2: "done", 3: "ringing", 4: "ringing", 5: "talking", 6: "talking", 7: "ringing"}[index]
+            self.call(f"stack.{index}", f"+42060100000{index}", state, ago=0 if index == 6 else 60 - index)
+        self.env["k2.cc.call"].search([("pbx_call_id", "=", "stack.5")]).start -= timedelta(minutes=5)
+        self.start_tour("/odoo", "k2_cc_card_stack_tour", login="k2stack")
+
+    def test_my_cards_are_the_live_and_wrapup_calls(self):
+        live = self.call("mine.1", "+420601123456", "talking")
+        wrapup = self.call("mine.2", "+420602987654", "done")
+        noted = self.call("mine.3", "+420603000003", "done")
+        noted.note_message_id = self.customer.message_post(body="Done")
+        other = new_test_user(self.env, "k2stack2", groups="base.group_user", name="Other Agent")
+        answer = self.env["k2.cc.call"].with_user(self.agent).cc_my_cards()
+        self.assertEqual({card["id"] for card in answer["cards"]}, {live.id, wrapup.id})
+        self.assertEqual({card["state"] for card in answer["cards"]}, {"talking", "ended"})
+        self.assertEqual(answer["cards"][0]["wrapup_seconds"], 0)
+        self.assertIn(noted.id, answer["seen"], "a replay of the noted call's notifications must not show it")
+        self.assertEqual(self.env["k2.cc.call"].with_user(other).cc_my_cards()["cards"], [])
+        self.line.autoclose_calls = True
+        answer = self.env["k2.cc.call"].with_user(self.agent).cc_my_cards()
+        self.assertEqual([card["id"] for card in answer["cards"]], [live.id])
