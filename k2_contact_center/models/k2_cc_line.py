@@ -14,7 +14,7 @@ class K2CcLine(models.Model):
     _rec_names_search = ["extension", "number", "user_id.name"]
     # The switches each agent sets for themself on their own lines (the seed's
     # Contact Center form); everything else of a line is the administrators'.
-    _cc_personal_fields = ("autoclose_missed", "autoclose_calls", "autoconnect", "notify_missed")
+    _cc_personal_fields = ("autoclose_missed", "autoclose_calls", "autoconnect", "notify_missed", "wrapup_seconds")
 
     pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="pbx_id.company_id", store=True, index=True)
@@ -136,7 +136,7 @@ class K2CcLine(models.Model):
         """The current user's active lines and their personal switches, for the
         *My settings* panel of the Contact Center home."""
         lines = self.search([("user_id", "=", self.env.user.id)])
-        switches = self.fields_get(list(self._cc_personal_fields), attributes=("string", "help"))
+        switches = self.fields_get(list(self._cc_personal_fields), attributes=("string", "help", "type"))
         return {
             "switches": [{"name": fname, **switches[fname]} for fname in self._cc_personal_fields],
             "lines": lines.read(["display_name", "pbx_id", *self._cc_personal_fields]),

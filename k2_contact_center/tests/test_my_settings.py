@@ -14,10 +14,12 @@ class TestMySettings(K2CcCase):
         line = self.line.with_user(self.agent)
         for fname in line._cc_personal_fields:
             with self.subTest(field=fname):
-                line.write({fname: not line[fname]})
+                value = line[fname] + 15 if fname == "wrapup_seconds" else not line[fname]
+                line.write({fname: value})
                 self.assertEqual(self.line[fname], line[fname])
         self.assertEqual(set(line._cc_personal_fields),
-                         {"autoclose_missed", "autoclose_calls", "autoconnect", "notify_missed"})
+                         {"autoclose_missed", "autoclose_calls", "autoconnect", "notify_missed",
+                          "wrapup_seconds"})
 
     def test_the_line_itself_stays_the_administrators(self):
         other_pbx = self.env["k2.cc.pbx"].create({"code": "S2", "name": "Other PBX"})

@@ -27,33 +27,49 @@ export const callCardService = {
         // ``chosen``: the card the agent opened by hand (else the active call's is open)
         const state = reactive({ chosen: null, showAll: false });
         const versions = {}; // call id -> the newest version this screen knows of
-        const toasted = new Set();
         let horizon = "";
         const storage = browser.localStorage;
         const prefix = `k2cc.${session.db}.${user.userId}.`;
         const closedKey = `${prefix}closed`;
+        const toastedKey = `${prefix}toasted`;
         const draftKey = (id) => `${prefix}draft.${id}`;
 
-        function closedCards() {
+        /** Call id -> version, kept in the browser's storage under ``key``. */
+        function remembered(key) {
             try {
-                return JSON.parse(storage.getItem(closedKey)) || {};
+                return JSON.parse(storage.getItem(key)) || {};
             } catch {
                 return {};
             }
         }
 
-        function rememberClosed(closing) {
-            const closed = closedCards();
-            for (const card of closing) {
-                closed[card.id] = card.version;
+        function remember(key, calls) {
+            const known = remembered(key);
+            for (const call of calls) {
+                known[call.id] = call.version;
             }
             // what is older than the horizon never comes back anyway
-            for (const [id, version] of Object.entries(closed)) {
+            for (const [id, version] of Object.entries(known)) {
                 if (version < horizon) {
-                    delete closed[id];
+                    delete known[id];
                 }
             }
-            storage.setItem(closedKey, JSON.stringify(closed));
+            storage.setItem(key, JSON.stringify(known));
+        }
+
+        const closedCards = () => remembered(closedKey);
+        const rememberClosed = (closing) => remember(closedKey, closing);
+
+        /** One toast a missed call in this browser, whether it came live or at start. */
+        function toastMissed(payload) {
+            if (payload.state !== "missed" || remembered(toastedKey)[payload.id]) {
+                return;
+            }
+            remember(toastedKey, [payload]);
+            notification.add(_t("Missed call from %s", payload.contact ? payload.contact.name : payload.number), {
+                type: "warning",
+                title: _t("Missed call"),
+            });
         }
 
         function keepDraft(id, text) {
@@ -130,13 +146,7 @@ export const callCardService = {
                 // a new call comes on top; the one the agent just dialled opens
                 state.chosen = payload.originate ? payload.id : null;
             }
-            if (payload.state === "missed" && !toasted.has(payload.id)) {
-                toasted.add(payload.id);
-                notification.add(_t("Missed call from %s", payload.contact ? payload.contact.name : payload.number), {
-                    type: "warning",
-                    title: _t("Missed call"),
-                });
-            }
+            toastMissed(payload);
         }
 
         async function load() {
@@ -146,6 +156,8 @@ export const callCardService = {
             const closed = closedCards();
             for (const payload of answer.cards) {
                 if (!(closed[payload.id] && closed[payload.id] >= payload.version)) {
+                    // a call missed while no screen of this browser was open is told once
+                    toastMissed(payload);
                     show(payload);
                 }
             }

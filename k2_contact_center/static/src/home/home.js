@@ -72,6 +72,16 @@ export class ContactCenterHome extends Component {
         await this.loadSettings();
     }
 
+    /** A number of seconds: what cannot be read as one is put back as it was. */
+    async setNumberSetting(line, name, input) {
+        const value = Number.parseInt(input.value, 10);
+        if (Number.isNaN(value) || value < 0) {
+            input.value = line[name];
+            return;
+        }
+        await this.toggleSetting(line, name, value);
+    }
+
     async choose(key, value) {
         this.state[key] = value;
         await this.load();

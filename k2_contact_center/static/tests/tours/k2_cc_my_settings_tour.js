@@ -29,6 +29,20 @@ registry.category("web_tour.tours").add("k2_cc_my_settings_tour", {
             trigger: ".o_k2_cc_home_settings input[name='autoclose_missed']:checked",
         },
         {
+            content: "A longer wrap-up time for the note after a call",
+            trigger: ".o_k2_cc_home_settings input[name='wrapup_seconds']",
+            run: "edit 75",
+        },
+        {
+            content: "Leaving the field saves it",
+            trigger: ".o_k2_cc_home_settings .card-header",
+            run: "click",
+        },
+        {
+            content: "The wrap-up time is saved: the panel reads it back",
+            trigger: ".o_k2_cc_home_settings input[name='wrapup_seconds'][data-saved='75']",
+        },
+        {
             content: "Open my preferences",
             trigger: ".o_user_menu .dropdown-toggle",
             run: "click",
