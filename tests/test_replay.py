@@ -51,3 +51,32 @@ def test_replay_missing_file():
     result = replay(FIXTURES / "does-not-exist.ami")
     assert result.returncode == 2
     assert b"does-not-exist" in result.stderr
+
+
+STREAMS = Path(__file__).resolve().parent / "ari_streams"
+STREAM_EXPECTED = json.loads((STREAMS / "expected.json").read_text(encoding="utf-8"))
+
+
+def test_replay_reads_ari_streams_by_their_content_and_prints_the_same_records():
+    plan = STREAM_EXPECTED["plan"]
+    options = [*(arg for pattern in plan["extension_pattern"] for arg in ("--extension-pattern", pattern)),
+               *(arg for trunk in plan["trunks"] for arg in ("--trunk", trunk)), "--country", plan["country"]]
+    for name, stream in STREAM_EXPECTED["streams"].items():
+        result = replay(STREAMS / name, *options)
+        assert result.returncode == 0, result.stderr
+        records = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+        assert [list(record) for record in records] == [KEYS] * len(stream["calls"]), name
+        for record, wanted in zip(records, stream["calls"], strict=True):
+            assert {key: record[key] for key in ("call_id", "disposition", "answered_by", "queue")} == {
+                key: wanted.get(key, record[key]) for key in ("call_id", "disposition", "answered_by", "queue")}
+
+
+def test_replay_ari_option_and_garbage_lines(tmp_path):
+    stream = tmp_path / "odd.txt"
+    lines = (STREAMS / "stasis_queue_answered.jsonl").read_text(encoding="utf-8").splitlines()
+    stream.write_text("\n".join([lines[0], "not json at all", *lines[1:]]) + "\n", encoding="utf-8")
+    result = replay(stream, "--ari", "--extension-pattern", "2XX", "--trunk", "k2-trunk", "--country", "CZ")
+    assert result.returncode == 0, result.stderr
+    [record] = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert (record["answered_by"], record["queue"], record["queue_outcome"]) == ("201", "support", "answered")
+    assert b"ARI events skipped" in result.stderr and b"invalid_json" in result.stderr

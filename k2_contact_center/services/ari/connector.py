@@ -58,6 +58,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections import OrderedDict
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -77,6 +78,7 @@ from ..ami.connector import (
     LinkSettings,
 )
 from .events import AriTranslator
+from .stasis import OWN_PREFIX
 
 _logger = logging.getLogger(__name__)
 
@@ -248,8 +250,9 @@ class AriClient:
         ``extension``@``context``. Returns the new channel (ARI ``Channel``);
         the call goes on in the PBX. Raises :class:`AriActionError` with the
         PBX's reason when refused."""
+        # our own id: the translator never takes this channel for a Stasis application's agent leg
         params = {"endpoint": endpoint, "extension": extension, "context": context, "priority": int(priority),
-                  "timeout": int(timeout)}
+                  "timeout": int(timeout), "channelId": f"{OWN_PREFIX}{uuid.uuid4().hex}"}
         if caller_id:
             params["callerId"] = caller_id
         body = {"variables": {str(k): str(v) for k, v in variables.items()}} if variables else None

@@ -34,7 +34,9 @@ BridgeCreate / BridgeDestroy, ``ChannelEnteredBridge`` / ``ChannelLeftBridge``
 BridgeEnter / BridgeLeave, ``BridgeBlindTransfer`` BlindTransfer,
 ``BridgeAttendedTransfer`` AttendedTransfer, ``ChannelHold`` / ``ChannelUnhold``
 Hold / Unhold, ``ChannelUserevent`` UserEvent, ``ChannelDtmfReceived`` DTMFEnd,
-``StasisStart`` / ``StasisEnd`` as such. Times come from the event's
+``StasisStart`` / ``StasisEnd`` as such. Calls that Stasis applications run
+(holding bridges, agent legs the application creates, helper channels) are
+shaped as ``app_queue`` calls by :mod:`.stasis`, a part of the translator. Times come from the event's
 ``timestamp`` (ISO 8601 with milliseconds and the PBX's UTC offset).
 AMI-only events (queue members, ``Pickup``, ``LocalBridge``,
 ``OriginateResponse``...) have no ARI counterpart; the tracker does without.
@@ -76,6 +78,8 @@ import json
 import logging
 from collections import OrderedDict
 from datetime import datetime
+
+from .stasis import StasisCalls
 
 _logger = logging.getLogger(__name__)
 # what AriTranslator._ready answers for an event kept until its call is known
@@ -227,8 +231,11 @@ class _Chan:
         self.created_ts = created_ts
 
 
-class AriTranslator:
-    """Stateful ARI -> AMI event translation; see the module docstring."""
+class AriTranslator(StasisCalls):
+    """Stateful ARI -> AMI event translation; see the module docstring (and
+    :mod:`.stasis` for calls that Stasis applications run)."""
+
+    _timestamp = staticmethod(parse_timestamp)
 
     def __init__(self, pending_seconds=PENDING_SECONDS):
         self.pending_seconds = pending_seconds
@@ -261,9 +268,10 @@ class AriTranslator:
             "ChannelDtmfReceived": self._on_dtmf,
             "ChannelTalkingStarted": self._simple("ChannelTalkingStart"),
             "ChannelTalkingFinished": self._simple("ChannelTalkingStop"),
-            "StasisStart": self._simple("StasisStart"),
-            "StasisEnd": self._simple("StasisEnd"),
+            "StasisStart": self._on_stasis_start,
+            "StasisEnd": self._on_stasis_end,
         }
+        self._init_stasis()
 
     # ------------------------------------------------------------------ API
 
@@ -282,7 +290,8 @@ class AriTranslator:
             self.unknown[kind] = self.unknown.get(kind, 0) + 1
             _logger.debug("ARI event %s has no AMI counterpart: ignored", kind)
             return out
-        self._dispatch(handler, event, ts, out)
+        if not self._helper_event(event):
+            self._dispatch(handler, event, ts, out)
         return out
 
     def flush(self):
@@ -542,6 +551,7 @@ class AriTranslator:
 
     def _on_hangup_request(self, event, ts, out):
         channel = event["channel"]
+        self._stasis_hangup_request(event)
         chan = self._ready(channel, event, ts)
         if chan is HELD:
             return
@@ -552,6 +562,8 @@ class AriTranslator:
         out.append(self._ami(name, ts, channel, chan, **extra))
 
     def _on_destroyed(self, event, ts, out):
+        if self._stasis_destroyed(event, ts, out):
+            return
         channel = event["channel"]
         chan = self._known(channel)
         if self._waiting(chan):
@@ -571,22 +583,30 @@ class AriTranslator:
         out.append(self._ami("Hangup", ts, channel, chan, Cause=_text(event.get("cause"), "0"),
                              **{"Cause-txt": _text(event.get("cause_txt"))}))
         if chan is not None:
-            self._chans.pop(chan.uid, None)
-            self._bridge_of.pop(chan.uid, None)
-            group = chan.group
-            if chan in group.members:
-                group.members.remove(chan)
-            half = _local_half(chan.name)
-            if half and not group.members and self._locals.get(half[0]) is group:
-                del self._locals[half[0]]
-            self._gone[chan.uid] = linkedid
-            self._trim_gone()
+            self._drop_channel(chan, linkedid)
+
+    def _drop_channel(self, chan, linkedid):
+        """``chan`` has ended: remembered only for the linked id of late events."""
+        self._chans.pop(chan.uid, None)
+        self._bridge_of.pop(chan.uid, None)
+        group = chan.group
+        if chan in group.members:
+            group.members.remove(chan)
+        half = _local_half(chan.name)
+        if half and not group.members and self._locals.get(half[0]) is group:
+            del self._locals[half[0]]
+        self._gone[chan.uid] = linkedid
+        self._trim_gone()
 
     def _trim_gone(self):
         while len(self._gone) > _GONE_MEMORY:
             self._gone.popitem(last=False)
 
     def _on_dial(self, event, ts, out):
+        if not self._stasis_dial(event, ts, out):
+            self._on_dial_plain(event, ts, out)
+
+    def _on_dial_plain(self, event, ts, out):
         peer_json = event["peer"]
         peer = self._known(peer_json)
         caller_json = event.get("caller")
@@ -618,6 +638,10 @@ class AriTranslator:
     def _on_bridge(self, name):
         def handler(event, ts, out):
             out.append(self._ami(name, ts, **bridge_headers(event["bridge"])))
+            if name == "BridgeCreate":
+                self._remember_bridge(event["bridge"], event)
+            else:
+                self._stasis_bridge_destroyed(event)
         return handler
 
     def _on_bridge_channel(self, name):
@@ -636,7 +660,14 @@ class AriTranslator:
                     self._bridge_of[chan.uid] = headers["BridgeUniqueid"]
                 elif self._bridge_of.get(chan.uid) == headers["BridgeUniqueid"]:
                     del self._bridge_of[chan.uid]
-            out.append(self._ami(name, ts, channel, chan, **headers))
+            entered = self._ami(name, ts, channel, chan, **headers)
+            if chan is None:
+                out.append(entered)
+            elif name == "BridgeEnter":
+                self._stasis_entered(event, ts, channel, entered, out)
+            else:
+                out.append(entered)
+                self._stasis_left(event, ts, channel, out)
         return handler
 
     def _held_for(self, event, ts, channels):
