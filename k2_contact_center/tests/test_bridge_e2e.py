@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 from odoo import api
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -7,6 +8,7 @@ from ..bridge.runner import BridgeManager, PbxLink
 from ..services.ami.simulator import SimulatorThread
 from ..services.ari.simulator import ASTERISK_VERSION, AriSimulatorThread
 
+STASIS_STREAMS = Path(__file__).resolve().parents[2] / "tests" / "ari_streams"
 KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal", "queue",
          "blind_transfer", "attended_transfer")
 
@@ -238,3 +240,25 @@ class TestBridgeEndToEndAri(TestBridgeEndToEnd):
         pbx.ari_password = "wrong"
         failed = pbx.action_test_connection()
         self.assertEqual(failed["params"]["type"], "danger")
+
+    def test_a_stasis_application_call_is_one_answered_queue_call(self):
+        """A web PBX's application holds the caller in its holding bridge, dials
+        201 itself and bridges them, recording through helper channels: one
+        inbound call answered by 201, waiting in the queue named after the
+        bridge (the stream of the repository's tier-1 tests)."""
+        stream = STASIS_STREAMS / "stasis_queue_answered.jsonl"
+        if not stream.is_file():
+            self.skipTest(f"the repository's ARI streams are not beside the addon ({stream})")
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        self.sim.run(lambda sim: sim.replay(stream))
+        call = self.wait_for(lambda env: self.finished_calls(env).filtered(
+            lambda c: c.pbx_call_id == "1709542799.40").read(
+            ["direction", "disposition", "caller_number", "user_id", "queue_id", "queue_outcome", "wait_time"]),
+            "the application's call")[0]
+        self.assertEqual((call["direction"], call["disposition"], call["caller_number"]),
+                         ("inbound", "answered", "+420601123456"))
+        self.assertEqual(call["user_id"][0], self.agent.id)
+        self.assertEqual((call["queue_id"][1], call["queue_outcome"], call["wait_time"]),
+                         ("support", "answered", 19))
+        self.assertEqual(self.read_db(lambda env: env["k2.cc.call"].search_count([("pbx_id", "=", self.pbx.id)])), 1,
+                         "helper channels and the agent's leg are no calls of their own")
