@@ -23,6 +23,7 @@
         "views/k2_cc_call_views.xml",
         "views/k2_cc_queue_views.xml",
         "views/k2_cc_partner_number_views.xml",
+        "views/k2_cc_number_pick_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",

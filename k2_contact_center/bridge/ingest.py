@@ -86,11 +86,9 @@ def values_from_pbx(pbx, lines, kind, data, call):
         vals.update(line_id=line.id, user_id=line.user_id.id)
     if rang | answered:
         vals["rang_line_ids"] = [(4, rang_line.id) for rang_line in rang | answered]
-    if not call or not call.partner_id:
+    if not call or not (call.partner_id or call.match_what):
         outside = {"inbound": data.get("caller"), "outbound": data.get("callee")}.get(direction)
-        match = lines.match(outside)
-        if match:
-            vals.update(partner_id=match.partner_id.id, match_kind=match.kind)
+        vals.update(identity_values(lines.identify(outside)))
     queue = lines.queues.get(data.get("queue"))
     if queue or kind == "record":
         vals["queue_id"] = queue.id if queue else False
@@ -227,9 +225,26 @@ class PbxLines:
         self._originates -= call
         return call
 
-    def match(self, number):
+    def identify(self, number):
+        """Who ``number`` is, best first (``k2.cc.identification``), once a batch."""
         if not number:
-            return None
+            return []
         if number not in self._matches:
-            self._matches[number] = self.env["res.partner"]._cc_match_numbers(number, self.pbx)[:1]
+            self._matches[number] = self.env["k2.cc.identification"]._cc_identify(number, self.pbx)
         return self._matches[number]
+
+
+def identity_values(found):
+    """The call's contact (the best match when it is a contact), what the
+    number was found on, and the contacts it could be when several share it."""
+    if not found:
+        return {}
+    best = found[0]
+    vals = {"match_what": best["what"], "match_model": best["model"], "match_res_id": best["id"],
+            "match_name": best["name"]}
+    if best["partner"]:
+        vals.update(partner_id=best["partner"], match_kind=best["kind"])
+    contacts = [entry["partner"] for entry in found if entry["partner"]]
+    if len(contacts) > 1:
+        vals["candidate_ids"] = [(6, 0, contacts)]
+    return vals

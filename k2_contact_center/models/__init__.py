@@ -2,6 +2,7 @@ from . import k2_cc_pbx
 from . import k2_cc_line
 from . import k2_cc_queue
 from . import k2_cc_callback
+from . import k2_cc_identification
 from . import k2_cc_call
 from . import k2_cc_partner_number
 from . import res_company

@@ -12,6 +12,7 @@ from ..bridge.ingest import ORIGINATE_PREFIX, PbxLines
 from ..services import numbers
 from ..services.ami.actions import UnsafeActionError
 from ..services.ami.connector import AmiError
+from .k2_cc_identification import IDENTITIES
 from .k2_cc_line import DEFAULT_WRAPUP_SECONDS
 from .k2_cc_partner_number import NUMBER_KINDS
 from .k2_cc_queue import QUEUE_OUTCOMES
@@ -108,6 +109,15 @@ class K2CcCall(models.Model):
         index=True,
     )
     match_kind = fields.Selection(NUMBER_KINDS, string="Found Under", help="Kind of number the contact was found by.")
+    match_what = fields.Selection(IDENTITIES, string="Identified As",
+                                  help="What the number was found on: a contact, a colleague's line, an employee "
+                                  "or an open lead.")
+    match_model = fields.Char(string="Identified Model", readonly=True)
+    match_res_id = fields.Many2oneReference(string="Identified Record", model_field="match_model", readonly=True)
+    match_name = fields.Char(string="Identified Name", readonly=True)
+    candidate_ids = fields.Many2many(
+        "res.partner", "k2_cc_call_candidate_rel", "call_id", "partner_id", string="Candidates",
+        help="The contacts that had this number when the call came: the agent picked the call's contact among them.")
     user_id = fields.Many2one("res.users", string="Responsible", index=True)
 
     start = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
@@ -496,16 +506,78 @@ class K2CcCall(models.Model):
         self.message_post(body=self.env._("Follow-up scheduled: %(summary)s", summary=summary))
         return activity.id
 
-    def cc_assign_number(self, partner_id):
-        """The caller's unknown number joins ``partner_id``'s contact-center numbers."""
+    def cc_assign_number(self, partner_id, kind="cc"):
+        """The caller's number joins ``partner_id``'s contact-center numbers as
+        a number of ``kind``; the call is theirs. Returns the card."""
         self.ensure_one()
         self.check_access("write")
-        partner = self.env["res.partner"].browse(partner_id)
+        if kind not in dict(NUMBER_KINDS):
+            raise UserError(self.env._("Choose what kind of number this is."))
+        partner = self.env["res.partner"].browse(partner_id).exists()
+        if not partner:
+            raise UserError(self.env._("This contact no longer exists."))
         partner.check_access("read")
-        number = self.called_number if self.direction == "outbound" else self.caller_number
-        self.env["k2.cc.partner.number"].sudo().create({"partner_id": partner.id, "kind": "cc", "number": number})
-        self.write({"partner_id": partner.id, "match_kind": "cc"})
-        return partner.id
+        if not self._cc_number_on(partner):
+            self.env["k2.cc.partner.number"].sudo().create(
+                {"partner_id": partner.id, "kind": kind, "number": self._cc_outside_number()})
+        self.write(self._cc_identity_values(partner, kind))
+        return self._cc_my_card()
+
+    def cc_pick_contact(self, partner_id):
+        """The agent picks the caller among the contacts sharing the number:
+        the call and its note go to them, and the next call from the number
+        shows them first. Returns the card."""
+        self.ensure_one()
+        self.check_access("write")
+        partner = self.env["res.partner"].browse(partner_id).exists()
+        match = self.env["res.partner"]._cc_match_numbers(self._cc_outside_number(), self.pbx_id).filtered(
+            lambda number: number.partner_id == partner)[:1]
+        if not partner or not (match or partner in self.candidate_ids):
+            raise UserError(self.env._("%(name)s does not have the number %(number)s.",
+                                       name=partner.display_name or "?", number=self._cc_outside_number()))
+        partner.check_access("read")
+        self.write(self._cc_identity_values(partner, match.kind or self.match_kind))
+        e164 = self.env["res.partner"]._cc_e164(self._cc_outside_number(), self.pbx_id)
+        if e164:
+            self.env["k2.cc.number.pick"]._cc_remember(e164, partner)
+        return self._cc_my_card()
+
+    def cc_convert_lead(self):
+        """The lead this call's number was found on becomes a contact (as
+        CRM converts it), and the call is theirs. Returns the card."""
+        self.ensure_one()
+        self.check_access("write")
+        if self.match_what != "lead" or "crm.lead" not in self.env:
+            raise UserError(self.env._("This call was not identified as a lead."))
+        lead = self.env["crm.lead"].browse(self.match_res_id).exists()
+        if not lead:
+            raise UserError(self.env._("The lead of this call no longer exists."))
+        lead.check_access("write")
+        if not lead.partner_id:
+            lead._handle_partner_assignment(create_missing=True)
+        partner = lead.partner_id
+        if not partner:
+            raise UserError(self.env._("The lead %(name)s could not become a contact.", name=lead.name))
+        kind = "cc"
+        if not self._cc_number_on(partner):
+            self.env["k2.cc.partner.number"].sudo().create(
+                {"partner_id": partner.id, "kind": kind, "number": self._cc_outside_number()})
+        self.write(self._cc_identity_values(partner, kind))
+        return self._cc_my_card()
+
+    def _cc_outside_number(self):
+        return self.called_number if self.direction == "outbound" else self.caller_number
+
+    def _cc_number_on(self, partner):
+        """The contact-center number of ``partner`` this call's number is, if any."""
+        e164 = self.env["res.partner"]._cc_e164(self._cc_outside_number(), self.pbx_id)
+        return e164 and self.env["k2.cc.partner.number"].sudo().search(
+            [("partner_id", "=", partner.id), ("number_e164", "=", e164)], limit=1)
+
+    @staticmethod
+    def _cc_identity_values(partner, kind):
+        return {"partner_id": partner.id, "match_kind": kind or False, "match_what": "contact",
+                "match_model": "res.partner", "match_res_id": partner.id, "match_name": partner.display_name}
 
     def _cc_notify_missed(self):
         """One inbox notice to the users of the lines a missed call rang (when
@@ -703,14 +775,7 @@ class K2CcCall(models.Model):
         live = self.search([*mine, ("state", "in", ["ringing", "talking"]), ("id", "not in", recent.ids)])
         cards = []
         for call in (shown | live).sorted("start", reverse=True)[:CARD_LIMIT]:
-            lines = call.line_id | call.rang_line_ids
-            if call.state == "done":
-                payload = call._cc_card_payload("record", {})
-            else:  # a click-to-call has reached its number once the bridge adopted it
-                reached = not (call.pbx_call_id or "").startswith(ORIGINATE_PREFIX)
-                payload = call._cc_card_payload("live", {"state": call.state,
-                                                         "callee": reached and call.called_number})
-            card = call._cc_card_of_user(payload, lines, user)
+            card = call._cc_my_card()
             if card["state"] == "missed" and card["autoclose_missed"]:
                 continue
             if card["state"] == "ended" and card["autoclose_calls"]:
@@ -722,11 +787,25 @@ class K2CcCall(models.Model):
             "horizon": _stamp(horizon),
         }
 
+    def _cc_my_card(self):
+        """The current user's card of this call, as the database has it now."""
+        self.ensure_one()
+        if self.state == "done":
+            payload = self._cc_card_payload("record", {})
+        else:  # a click-to-call has reached its number once the bridge adopted it
+            reached = not (self.pbx_call_id or "").startswith(ORIGINATE_PREFIX)
+            payload = self._cc_card_payload("live", {"state": self.state, "callee": reached and self.called_number})
+        return self._cc_card_of_user(payload, self.line_id | self.rang_line_ids, self.env.user)
+
     def _cc_card_of_user(self, payload, involved, user):
         """``payload`` with what ``user``'s own line among ``involved`` says of its card."""
         own = involved.filtered(lambda line: line.user_id == user)[:1]
+        identity = payload.get("identity")
+        if identity and not self.env[identity["model"]].browse(identity["id"]).with_user(user).has_access("read"):
+            identity = dict(identity, id=False, name="")  # what it is, not whose it is
         return dict(
             payload,
+            identity=identity,
             autoclose_missed=own.autoclose_missed,
             autoclose_calls=own.autoclose_calls,
             wrapup_seconds=own.wrapup_seconds if own else DEFAULT_WRAPUP_SECONDS,
@@ -755,6 +834,13 @@ class K2CcCall(models.Model):
             "caller_name": self.caller_name or "",
             "match_kind": self.match_kind or "",
             "contact": {"id": self.partner_id.id, "name": self.partner_id.name} if self.partner_id else False,
+            # a colleague, an employee or a lead the number was found on (no contact)
+            "identity": {"what": self.match_what, "model": self.match_model, "id": self.match_res_id,
+                         "name": self.match_name or ""}
+            if self.match_what and self.match_what != "contact" and self.match_model in self.env else False,
+            "candidates": [{"id": partner.id, "name": partner.display_name} for partner in self.candidate_ids]
+            if len(self.candidate_ids) > 1 else [],
+            "number_on_contact": bool(self.partner_id) and bool(self.match_kind or self._cc_number_on(self.partner_id)),
             "partner": {"id": self.commercial_partner_id.id, "name": self.commercial_partner_id.name}
             if self.commercial_partner_id else False,
             "user": {"id": self.user_id.id, "name": self.user_id.name} if self.user_id else False,

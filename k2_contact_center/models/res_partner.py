@@ -76,16 +76,24 @@ class ResPartner(models.Model):
         # request's): the country and number plan come from caches that live
         # longer, and the lookup is one probe of the E.164 index that also
         # reads what the ranking needs (stored on the number, not the partner).
-        if pbx:
-            e164 = pbx._cc_saved_number_plan().normalise(number)
-        else:
-            e164 = numbers.to_e164(number, self.env["res.company"]._cc_country_code(self.env.company.id))
+        e164 = self._cc_e164(number, pbx)
         if not e164:
             return self.env["k2.cc.partner.number"]
         found = self.env["k2.cc.partner.number"].search_fetch(
             [("number_e164", "=", e164), ("partner_active", "=", True)], ["partner_id", "kind", "partner_is_company"]
         )
+        if len(found.partner_id) > 1:  # a shared number: the contact an agent picked for it comes first
+            picked = self.env["k2.cc.number.pick"]._cc_picked(e164)
+            return found.sorted(lambda match: (match.partner_id != picked, match.partner_is_company,
+                                               KIND_RANK[match.kind], match.partner_id.id))
         return found.sorted(lambda match: (match.partner_is_company, KIND_RANK[match.kind], match.partner_id.id))
+
+    @api.model
+    def _cc_e164(self, number, pbx=None):
+        """``number`` as the PBX sends it, in E.164 (see ``_cc_match_numbers``), or None."""
+        if pbx:
+            return pbx._cc_saved_number_plan().normalise(number)
+        return numbers.to_e164(number, self.env["res.company"]._cc_country_code(self.env.company.id))
 
     @api.model
     def cc_find_by_number(self, number, pbx=None):

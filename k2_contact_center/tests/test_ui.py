@@ -177,6 +177,31 @@ class TestCallCardUi(BusHttpCase):
                          end=f"{end}+00:00", ring_seconds=20.0, talk_seconds=0.0)
         self.start_tour("/odoo", "k2_cc_missed_call_tour", login="k2missed")
 
+    def test_shared_number_the_agent_picks_the_contact_and_it_is_remembered(self):
+        self.agent_with_line("k2shared", "Shared Agent")
+        karel = self.env["res.partner"].create({"name": "Karel Novák", "phone": "+420 221 999 000"})
+        eva = self.env["res.partner"].create({"name": "Eva Nováková", "phone": "+420 221 999 000"})
+        self.pbx_reports("live", call_id="shared.1", caller="+420221999000")
+        self.start_tour("/odoo", "k2_cc_shared_number_tour", login="k2shared")
+        call = self.env["k2.cc.call"].search([("pbx_call_id", "=", "shared.1")])
+        self.assertEqual((call.partner_id, call.candidate_ids), (eva, karel | eva))
+        self.assertIn("whole office", call.note_message_id.body)
+        self.assertEqual((call.note_message_id.model, call.note_message_id.res_id), ("res.partner", eva.id))
+        self.pbx_reports("live", call_id="shared.2", caller="+420221999000")
+        self.assertEqual(self.env["k2.cc.call"].search([("pbx_call_id", "=", "shared.2")]).partner_id, eva)
+
+    def test_lead_found_on_the_card_becomes_a_contact(self):
+        if "crm.lead" not in self.env:
+            self.skipTest("leads need CRM (the test command installs it)")
+        self.agent_with_line("k2lead", "Lead Agent", groups="base.group_user,sales_team.group_sale_salesman_all_leads")
+        lead = self.env["crm.lead"].create({"name": "Pumps for the brewery", "contact_name": "Jiří Král",
+                                            "phone": "+420 777 123 456", "type": "lead"})
+        self.pbx_reports("live", call_id="lead.1", caller="+420777123456")
+        self.start_tour("/odoo", "k2_cc_lead_tour", login="k2lead")
+        call = self.env["k2.cc.call"].search([("pbx_call_id", "=", "lead.1")])
+        self.assertEqual(lead.partner_id.name, "Jiří Král")
+        self.assertEqual(call.partner_id, lead.partner_id)
+
 
 @tagged("post_install", "-at_install")
 class TestLiveCallUi(BusHttpCase):

@@ -19,6 +19,13 @@ const KIND_LABELS = {
     other: _t("Other"),
 };
 
+const IDENTITY_LABELS = {
+    contact: _t("Contact"),
+    colleague: _t("Colleague"),
+    employee: _t("Employee"),
+    lead: _t("Lead"),
+};
+
 const ORIGINATE_LABELS = {
     agent: _t("Ringing your phone…"),
     dialing: _t("Your phone answered: dialling…"),
@@ -50,6 +57,9 @@ export class CallCards extends Component {
         this.dialog = useService("dialog");
         this.stateLabels = STATE_LABELS;
         this.kindLabels = KIND_LABELS;
+        this.identityLabels = IDENTITY_LABELS;
+        // the kind of number the caller's number is added as, per card
+        this.numberKinds = useState({});
         this.originateLabels = ORIGINATE_LABELS;
     }
 
@@ -157,8 +167,16 @@ export class CallCards extends Component {
             resModel: "res.partner",
             multiSelect: false,
             noCreate: true,
-            onSelected: ([partnerId]) => this.service.assignNumber(card.id, partnerId),
+            onSelected: ([partnerId]) => this.service.assignNumber(card.id, partnerId, this.numberKind(card)),
         });
+    }
+
+    numberKind(card) {
+        return this.numberKinds[card.id] || "cc";
+    }
+
+    addNumber(card) {
+        return this.service.assignNumber(card.id, card.contact.id, this.numberKind(card));
     }
 
     scheduleFollowup(card) {

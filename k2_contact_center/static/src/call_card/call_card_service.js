@@ -190,18 +190,27 @@ export const callCardService = {
             notification.add(_t("Note saved on the contact"), { type: "success" });
         }
 
-        async function assignNumber(id, partnerId) {
-            await orm.call("k2.cc.call", "cc_assign_number", [[id], partnerId]);
-            const [contact] = await orm.read("res.partner", [partnerId], ["display_name", "commercial_partner_id"]);
-            Object.assign(cards[id], {
-                contact: { id: partnerId, name: contact.display_name },
-                partner: { id: contact.commercial_partner_id[0], name: contact.commercial_partner_id[1] },
-                match_kind: "cc",
-            });
-            await loadInsight(id);
+        /** What the server answers after the agent acted on the card: the card as it is now. */
+        async function act(id, method, args) {
+            const answer = await orm.call("k2.cc.call", method, [[id], ...args]);
+            const card = cards[id];
+            if (!card) {
+                return;
+            }
+            versions[id] = answer.version;
+            Object.assign(card, answer, { saved: card.saved || answer.note_saved });
+            if (card.partner) {
+                await loadInsight(id);
+            }
         }
 
-        return { cards, state, loaded, close, closeEnded, keepDraft, saveNote, assignNumber };
+        const assignNumber = (id, partnerId, kind = "cc") => act(id, "cc_assign_number", [partnerId, kind]);
+        const pickContact = (id, partnerId) => act(id, "cc_pick_contact", [partnerId]);
+        const convertLead = (id) => act(id, "cc_convert_lead", []);
+
+        return {
+            cards, state, loaded, close, closeEnded, keepDraft, saveNote, assignNumber, pickContact, convertLead,
+        };
     },
 };
 
