@@ -519,7 +519,7 @@ class K2CcCall(models.Model):
         partner.check_access("read")
         if not self._cc_number_on(partner):
             self.env["k2.cc.partner.number"].sudo().create(
-                {"partner_id": partner.id, "kind": kind, "number": self._cc_outside_number()})
+                {"partner_id": partner.id, "kind": kind, "number": self._cc_number_to_keep()})
         self.write(self._cc_identity_values(partner, kind))
         return self._cc_my_card()
 
@@ -530,14 +530,14 @@ class K2CcCall(models.Model):
         self.ensure_one()
         self.check_access("write")
         partner = self.env["res.partner"].browse(partner_id).exists()
-        match = self.env["res.partner"]._cc_match_numbers(self._cc_outside_number(), self.pbx_id).filtered(
+        match = self.env["res.partner"]._cc_match_numbers(self._cc_number_to_keep(), self.pbx_id).filtered(
             lambda number: number.partner_id == partner)[:1]
         if not partner or not (match or partner in self.candidate_ids):
             raise UserError(self.env._("%(name)s does not have the number %(number)s.",
-                                       name=partner.display_name or "?", number=self._cc_outside_number()))
+                                       name=partner.display_name or "?", number=self._cc_number_to_keep()))
         partner.check_access("read")
         self.write(self._cc_identity_values(partner, match.kind or self.match_kind))
-        e164 = self.env["res.partner"]._cc_e164(self._cc_outside_number(), self.pbx_id)
+        e164 = self.env["res.partner"]._cc_e164(self._cc_number_to_keep(), self.pbx_id)
         if e164:
             self.env["k2.cc.number.pick"]._cc_remember(e164, partner)
         return self._cc_my_card()
@@ -561,12 +561,16 @@ class K2CcCall(models.Model):
         kind = "cc"
         if not self._cc_number_on(partner):
             self.env["k2.cc.partner.number"].sudo().create(
-                {"partner_id": partner.id, "kind": kind, "number": self._cc_outside_number()})
+                {"partner_id": partner.id, "kind": kind, "number": self._cc_number_to_keep()})
         self.write(self._cc_identity_values(partner, kind))
         return self._cc_my_card()
 
-    def _cc_outside_number(self):
-        return self.called_number if self.direction == "outbound" else self.caller_number
+    def _cc_number_to_keep(self):
+        """The outside number the agent acts on from the card; a clear error when there is none."""
+        number = self._cc_outside_number()
+        if not number:
+            raise UserError(self.env._("This call has no outside number to keep on a contact."))
+        return number
 
     def _cc_number_on(self, partner):
         """The contact-center number of ``partner`` this call's number is, if any."""

@@ -39,6 +39,7 @@ class TestMySettings(K2CcCase):
 
     def test_preferences_form_sets_own_switches(self):
         self.assertTrue(self.line.notify_missed)
+        self.agent.tz = "Europe/Prague"  # required in the preferences where Employees is installed
         form = Form(self.agent.with_user(self.agent), view="base.view_users_form_simple_modif")
         with form.cc_line_ids.edit(0) as row:
             row.autoclose_calls = True

@@ -106,7 +106,7 @@ class TestCallbacks(BridgeCase):
                     record("w3", caller="anonymous", disposition="no_answer", answered_by=None),
                     record("w4", direction="outbound", caller="201", callee=NUMBER, disposition="busy",
                            answered_by=None))
-        self.assertFalse(self.env["k2.cc.callback"].search([]))
+        self.assertFalse(self.env["k2.cc.callback"].search([("pbx_id", "=", self.pbx.id)]))
 
     def test_agents_see_the_callbacks_of_their_lines_and_queues_managers_all(self):
         self.ingest(record("v1", disposition="no_answer", answered_by=None, rang=["201"]),

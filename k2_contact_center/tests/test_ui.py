@@ -382,7 +382,8 @@ class TestDashboardsUi(HttpCase):
 class TestMySettingsUi(HttpCase):
     def test_agent_sets_their_switches_on_the_home_and_in_preferences(self):
         pbx = self.env["k2.cc.pbx"].create({"code": "SET", "name": "Settings PBX", "host": "127.0.0.1"})
-        agent = new_test_user(self.env, "k2settings", groups="base.group_user", name="Settings Agent")
+        agent = new_test_user(self.env, "k2settings", groups="base.group_user", name="Settings Agent",
+                              tz="Europe/Prague")  # required in the preferences where Employees is installed
         line = self.env["k2.cc.line"].create({"pbx_id": pbx.id, "extension": "201", "user_id": agent.id})
         self.start_tour("/odoo", "k2_cc_my_settings_tour", login="k2settings")
         self.assertEqual((line.autoclose_missed, line.autoconnect, line.notify_missed), (True, True, True))

