@@ -101,8 +101,7 @@ def _write_members(pbx, lines, members, noted, now):
             continue
         vals = _member_values(pbx, value, record, reasons, now)
         if record:
-            changed = {name: val for name, val in vals.items() if record[name] != val
-                       and not (name.endswith("_id") and record[name].id == val)}
+            changed = {name: val for name, val in vals.items() if _value(record, name) != val}
             if not changed:
                 continue
             record.write(changed)
@@ -129,6 +128,12 @@ def _member_values(pbx, value, record, reasons, now):
     if pending == "join" or (pending == "pause" and vals["paused"]) or (pending == "resume" and not vals["paused"]):
         vals.update(pending=False, pending_since=False, pending_reason_id=False)
     return vals
+
+
+def _value(record, name):
+    """A field's value as written (a many2one's id, False when empty)."""
+    value = record[name]
+    return value.id if hasattr(value, "_name") else value
 
 
 def _line_of(lines, device):
