@@ -1,13 +1,9 @@
-import time
-
-from odoo import api
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..bridge import states as state_ingest
-from ..bridge.runner import PbxLink
 from ..services.ami.simulator import SimulatorThread
-from .common import K2CcCase
+from .common import K2CcCase, LinkedPbxMixin
 
 
 @tagged("post_install", "-at_install")
@@ -87,7 +83,7 @@ class TestAgentStatesWritePath(K2CcCase):
 
 
 @tagged("post_install", "-at_install")
-class TestAgentStatesResync(TransactionCase):
+class TestAgentStatesResync(LinkedPbxMixin, TransactionCase):
     """The simulator keeps phones and queue members; the bridge links it to
     this database: states follow the PBX, actions go through it, and a
     reconnect resyncs what changed while the link was down."""
@@ -107,28 +103,7 @@ class TestAgentStatesResync(TransactionCase):
             {"pbx_id": self.pbx.id, "extension": "201", "user_id": self.agent.id},
             {"pbx_id": self.pbx.id, "extension": "202"},
         ])
-        self.env.flush_all()
-        self.registry.enter_test_mode(self.env.cr)
-        self.addCleanup(self.registry.leave_test_mode)
-        self.link = PbxLink(self.env.cr.dbname, self.pbx.id, ping_interval=0.5)
-        self.assertTrue(self.link.start())
-        self.addCleanup(self.link.stop)
-
-    def read_db(self, fn):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, self.env.uid, {})
-            result = fn(env)
-            env.flush_all()
-            return result
-
-    def wait_for(self, fn, what, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = self.read_db(fn)
-            if result:
-                return result
-            time.sleep(0.1)
-        self.fail(f"timed out waiting for {what}")
+        self.start_link(self.pbx)
 
     def floor(self, env):
         """(line, queue, paused, pause reason, pending) of each member, and each line's phone state."""

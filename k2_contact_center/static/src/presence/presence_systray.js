@@ -34,6 +34,10 @@ export class PresenceSystray extends Component {
         return row.paused ? _t("paused: %s", row.reason || _t("no reason")) : _t("taking calls");
     }
 
+    onReasonChange(ev) {
+        this.pauseReason.id = parseInt(ev.target.value);
+    }
+
     get reasonId() {
         return this.pauseReason.id || this.presence.reasons[0]?.id || false;
     }
