@@ -176,11 +176,8 @@ class TestCallCardUi(BusHttpCase):
         self.start_tour("/odoo", "k2_cc_missed_call_tour", login="k2missed")
 
 
-@tagged("post_install", "-at_install")
-class TestLiveCallUi(BusHttpCase):
-    """The whole path, live: the PBX simulator rings the agent's line over AMI,
-    the bridge writes the call, the bus brings the card to the agent's browser.
-    Prints how long the card took to show after the ringing event."""
+class LiveBusHttpCase(BusHttpCase):
+    """A browser test with a live bridge, whose commits reach the bus."""
 
     @classmethod
     def setUpClass(cls):
@@ -189,6 +186,13 @@ class TestLiveCallUi(BusHttpCase):
         # them): run them after each commit, as a production server does, so
         # that a call the bridge writes reaches the open page at once.
         cls.startClassPatcher(patch.object(sql_db.TestCursor, "commit", _commit_then_run_postcommit))
+
+
+@tagged("post_install", "-at_install")
+class TestLiveCallUi(LiveBusHttpCase):
+    """The whole path, live: the PBX simulator rings the agent's line over AMI,
+    the bridge writes the call, the bus brings the card to the agent's browser.
+    Prints how long the card took to show after the ringing event."""
 
     def setUp(self):
         super().setUp()

@@ -4,27 +4,20 @@ import pathlib
 import threading
 from unittest.mock import patch
 
-from odoo import sql_db
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 from odoo.tools import config
 
 from ..services.ami.simulator import SimulatorThread
 from .common import LinkedPbxMixin
-from .test_ui import BusHttpCase, _commit_then_run_postcommit
+from .test_ui import LiveBusHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestWallboardUi(LinkedPbxMixin, BusHttpCase):
+class TestWallboardUi(LinkedPbxMixin, LiveBusHttpCase):
     """The wallboard, live: the PBX simulator (with device states and queue
     members) plays its calls and obeys the queue actions, the bridge writes
     them and its coalesced bus updates move the manager's wallboard."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # as in TestLiveCallUi: the bus's NOTIFY runs after each commit of the bridge
-        cls.startClassPatcher(patch.object(sql_db.TestCursor, "commit", _commit_then_run_postcommit))
 
     def setUp(self):
         super().setUp()
