@@ -189,8 +189,11 @@ class PbxLink:
                 _logger.warning("%s: %s after reconnect not answered: %s", self.name, action.name, error)
                 continue
             if isinstance(result, dict):
-                _logger.warning("%s: the PBX refuses %s (%s): those states stay unknown", self.name,
-                                action.name, result.get("Message") or result.get("Response"))
+                # said once per link, not at every reconnect
+                log = _logger.info if action.name in self._noted else _logger.warning
+                self._noted.add(action.name)
+                log("%s: the PBX refuses %s (%s): those states stay unknown until they change", self.name,
+                    action.name, result.get("Message") or result.get("Response"))
                 continue
             for item in result:
                 self.states.feed(item)

@@ -123,5 +123,5 @@ class K2CcWallboard(models.AbstractModel):
                                            else call.called_number) or ""
         agent = call.user_id.name or call.line_id.extension or (
             call.called_number if call.direction != "outbound" else call.caller_number) or ""
-        return {"id": call.id, "state": call.state, "direction": call.direction, "caller": outside, "agent": agent,
-                "queue": call.queue_id.display_name or "", "since": _stamp(since)}
+        return {"id": call.id, "pbx_call_id": call.pbx_call_id, "state": call.state, "direction": call.direction,
+                "caller": outside, "agent": agent, "queue": call.queue_id.display_name or "", "since": _stamp(since)}
