@@ -40,7 +40,7 @@ LOCK_NAMESPACE = 0x4B32
 # Seconds between two wallboard updates of a company (at most 2 a second).
 WALLBOARD_INTERVAL = 0.5
 # What the bridge's writer makes of the agent-state items of its sink.
-STATE_KINDS = frozenset({"agent_states", "agent_lost", "agent_snapshot"})
+STATE_KINDS = frozenset({"agent_lost", "agent_snapshot"})
 CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True,
            "mail_notrack": True}
 
@@ -233,23 +233,34 @@ class PbxLink:
             pbx = env["k2.cc.pbx"].browse(self.pbx_id)
             env = env(user=recorder.id, context=dict(CONTEXT, allowed_company_ids=pbx.company_id.ids))
             pbx = pbx.with_env(env)
-            calls = []
-            floor = False  # the wallboard has news
+            # Calls and state changes are independent of each other: each kind
+            # is written in one go per batch (a PBX sends several state events
+            # per call); what follows them in order (the link's state, a
+            # resync) is written after what came before it.
+            calls, changes = [], []
+            floor = due = False  # the wallboard has news / a coalesced update is due
             told = env["res.users"]
             for kind, data in batch:
                 if kind in ("live", "record"):
                     calls.append((kind, data))
                     floor = True
                     continue
-                if calls:
-                    ingest(pbx, calls)
-                    calls = []
-                if kind in STATE_KINDS:
-                    told |= self._write_states(pbx, kind, data)
+                if kind == "agent_states":
+                    changes.extend(data)
                     floor = True
                     continue
                 if kind == "wallboard":
-                    env["k2.cc.wallboard"]._cc_send(pbx.company_id)
+                    due = True
+                    continue
+                if calls:
+                    ingest(pbx, calls)
+                    calls = []
+                if changes:
+                    told |= state_ingest.ingest_states(pbx, changes, self._noted)
+                    changes = []
+                if kind in STATE_KINDS:
+                    told |= self._write_states(pbx, kind, data)
+                    floor = True
                     continue
                 if kind == "state":
                     detail = data.get("detail")
@@ -272,18 +283,18 @@ class PbxLink:
             if calls:
                 ingest(pbx, calls)
                 pbx.link_last_event = odoo.fields.Datetime.now()
+            if changes:
+                told |= state_ingest.ingest_states(pbx, changes, self._noted)
             if told:
                 told.sudo()._bus_send("k2_cc_queues", {"changed": True})
-            if floor and self.pulse.touch():
+            if (floor and self.pulse.touch()) or due:
                 env["k2.cc.wallboard"]._cc_send(pbx.company_id)
 
     def _write_states(self, pbx, kind, data):
         """Agent states into the lines and queue members; the users to tell."""
         if kind == "agent_lost":
             return state_ingest.link_lost(pbx)
-        if kind == "agent_snapshot":
-            return state_ingest.resynced(pbx, data, self._noted)
-        return state_ingest.ingest_states(pbx, data, self._noted)
+        return state_ingest.resynced(pbx, data, self._noted)
 
     # -- the lock --
     def _take_lock(self):
