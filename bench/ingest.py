@@ -370,22 +370,30 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.time()
-    # calls ten times shorter than real ones: the floor stays small enough for
-    # the wallboard's list of calls (the 60 oldest) to show the new ones
-    sim.run(lambda s: s.traffic(calls_per_minute=calls_per_second * 60, duration=seconds, seed=8, time_scale=0.1),
-            timeout=seconds + 60)
+    # Calls ten times shorter than real ones (the simulator's time scale 0.1;
+    # its call rate is scaled to stay 40 a second): the floor stays small
+    # enough for the wallboard's list of calls (the 60 oldest) to show new ones.
+    scale = 0.1
+    sim.run(lambda s: s.traffic(calls_per_minute=calls_per_second * 60 * scale, duration=seconds / scale, seed=8,
+                                time_scale=scale), timeout=seconds + 60)
     played = time.time() - started
-    time.sleep(5)
+    drained = time.monotonic() + 120
+    while len(link.sink) and time.monotonic() < drained:
+        time.sleep(0.2)
+    caught_up = time.time() - started - played
+    time.sleep(2)
     stop.set()
     watch.stop()
     simulator.send_event = original
-    window = [t for t in rows["k2_cc_wallboard"] if started <= t <= started + played]
-    cards = [t for t in rows["k2_cc_call"] if started <= t <= started + played]
+    span = played + caught_up
+    window = [t for t in rows["k2_cc_wallboard"] if started <= t <= started + span]
+    cards = [t for t in rows["k2_cc_call"] if started <= t <= started + span]
     print(f"With queue and device-state events, {calls_per_second} calls/s for {played:.0f} s: "
-          f"{events[0] / played:,.0f} events/s sent; bridge lag (items waiting in its sink, sampled each second): "
-          f"max {max(backlog, default=0):,}, last {backlog[-1] if backlog else 0:,}")
-    print(f"  bus messages/s: wallboard {len(window) / played:.2f} (one company, one channel), "
-          f"call cards {len(cards) / played:,.1f}")
+          f"{events[0] / played:,.0f} events/s sent ({len(sent):,} calls); bridge lag (items waiting in its "
+          f"sink, sampled each second): max {max(backlog, default=0):,}, last {backlog[-1] if backlog else 0:,}; "
+          f"caught up {caught_up:.1f} s after the last call started")
+    print(f"  bus messages/s over {span:.0f} s: wallboard {len(window) / span:.2f} (one company, one channel), "
+          f"call cards {len(cards) / span:,.1f}")
     latencies = [(shown[call_id] - sent[call_id]) * 1000 for call_id in shown if call_id in sent]
     if latencies:
         print(f"  ringing -> wallboard (committed bus message showing the call): {len(latencies):,} of "
