@@ -9,6 +9,8 @@ from .k2_cc_line import DEVICE_STATES
 
 _logger = logging.getLogger(__name__)
 
+# A systray menu, not a list view: the reasons an agent picks from.
+REASONS_SHOWN = 50
 PENDING = [
     ("join", "Joining"),
     ("leave", "Leaving"),
@@ -71,7 +73,7 @@ class K2CcQueueMember(models.Model):
                     rows.append({"id": False, "queue_id": queue.id, "queue": queue.display_name,
                                  "line_id": line.id, "line": line.extension, "member": False,
                                  "paused": False, "reason": "", "pending": False, "since": False})
-        reasons = self.env["k2.cc.pause.reason"].search_read([], ["name"])
+        reasons = self.env["k2.cc.pause.reason"].search_read([("active", "=", True)], ["name"], limit=REASONS_SHOWN)
         return {"queues": rows, "reasons": reasons}
 
     @api.model

@@ -49,7 +49,7 @@ export class Wallboard extends Component {
         onWillStart(async () => {
             const [boards, reasons] = await Promise.all([
                 this.orm.call("k2.cc.wallboard", "cc_wallboard_data", []),
-                this.orm.searchRead("k2.cc.pause.reason", [], ["name"]),
+                this.orm.searchRead("k2.cc.pause.reason", [], ["name"], { limit: 50 }),
             ]);
             boards.forEach((board) => this.apply(board));
             this.state.reasons = reasons;
