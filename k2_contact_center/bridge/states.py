@@ -70,12 +70,20 @@ def resynced(pbx, snapshot, noted=None):
         line = _line_of(lines, member["interface"])
         if line:
             kept.add((member["queue"], line.id))
-    stale = pbx.env["k2.cc.queue.member"].search([("pbx_id", "=", pbx.id)]).filtered(
-        lambda record: (record.queue_id.name, record.line_id.id) not in kept)
+    members = pbx.env["k2.cc.queue.member"].search([("pbx_id", "=", pbx.id)])
+    stale = members.filtered(lambda record: (record.queue_id.name, record.line_id.id) not in kept)
     users |= stale.user_id
     if stale:
         _logger.info("%s: %d queue membership(s) the PBX no longer lists, removed", pbx.display_name, len(stale))
         stale.unlink()
+    # What was asked and never confirmed (the link dropped meanwhile): the
+    # PBX's list is what holds now; the agent asks again if they still want it.
+    unconfirmed = (members - stale).filtered("pending")
+    if unconfirmed:
+        _logger.info("%s: %d queue request(s) not confirmed before the link dropped, given up: the PBX's list "
+                     "holds", pbx.display_name, len(unconfirmed))
+        unconfirmed.write({"pending": False, "pending_since": False, "pending_reason_id": False})
+        users |= unconfirmed.user_id
     return users
 
 

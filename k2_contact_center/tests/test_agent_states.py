@@ -61,11 +61,13 @@ class TestAgentStatesWritePath(K2CcCase):
             ("device", "PJSIP/201", "free"), ("device", "PJSIP/202", "free"),
             ("member", ("support", "PJSIP/201"), self.member_event()),
             ("member", ("support", "PJSIP/202"), self.member_event("PJSIP/202"))])
+        self.members().filtered(lambda member: member.line_id == self.line).pending = "resume"
         state_ingest.resynced(self.bridge_pbx, {"devices": {"PJSIP/201": "in_call"}, "members": [
             self.member_event(paused=True, reason="Lunch", state="in_call")], "link_up": True})
         self.assertEqual((self.line.device_state, self.line2.device_state), ("in_call", "unknown"))
         self.assertEqual(self.members().line_id, self.line)
         self.assertTrue(self.members().paused)
+        self.assertFalse(self.members().pending, "a resume lost with the link is given up: the PBX says paused")
 
     def test_agents_act_for_their_own_lines_only(self):
         state_ingest.ingest_states(self.bridge_pbx, [

@@ -170,9 +170,12 @@ class TestCallCardUi(BusHttpCase):
         self.agent_with_line("k2missed", "Missed Agent")
         self.env["res.partner"].create({"name": "Věra Šťastná", "country_id": self.env.ref("base.cz").id,
                                         "mobile": "602 987 654"})
+        # A call that ended just now: whether the page's start (cc_my_cards) or
+        # the bus notification comes first, the card and its toast show.
+        end = fields.Datetime.now().replace(microsecond=0)
         self.pbx_reports("record", call_id="missed.1", disposition="cancelled", caller="+420602987654",
-                         rang=["201"], transfers=[], answer=None, end="2026-11-25T10:00:20+00:00",
-                         ring_seconds=20.0, talk_seconds=0.0)
+                         rang=["201"], transfers=[], answer=None, start=f"{end - timedelta(seconds=20)}+00:00",
+                         end=f"{end}+00:00", ring_seconds=20.0, talk_seconds=0.0)
         self.start_tour("/odoo", "k2_cc_missed_call_tour", login="k2missed")
 
 

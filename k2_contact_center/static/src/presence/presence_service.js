@@ -24,10 +24,14 @@ export const presenceService = {
         const apply = (presence) => Object.assign(state, presence, { loaded: true });
         const call = async (method) => apply(await orm.call("res.users", method, [[user.userId]]));
 
+        // Loaded when the menu opens (not with every page), then kept current.
+        let queuesWanted = false;
         const loadQueues = async () => {
-            const { queues, reasons } = await orm.call("k2.cc.queue.member", "cc_my_queues", []);
+            queuesWanted = true;
+            const { queues, reasons } = await orm.silent.call("k2.cc.queue.member", "cc_my_queues", []);
             Object.assign(state, { queues, reasons });
         };
+        const queuesChanged = () => queuesWanted && loadQueues();
         // what a member does is written by the PBX's confirming event: reload then
         const member = async (method, memberId, kwargs = {}) => {
             try {
@@ -38,13 +42,12 @@ export const presenceService = {
         };
 
         bus_service.subscribe("k2_cc_presence", apply);
-        bus_service.subscribe("k2_cc_queues", loadQueues);
+        bus_service.subscribe("k2_cc_queues", queuesChanged);
         bus_service.start();
         user.hasGroup("k2_contact_center.group_k2_cc_user").then((isAgent) => {
             state.isAgent = isAgent;
             if (isAgent) {
                 call("cc_get_presence");
-                loadQueues();
             }
         });
         return {

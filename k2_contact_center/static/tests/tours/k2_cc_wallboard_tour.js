@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("k2_cc_wallboard_live_tour", {
         { trigger: ".o_k2_cc_wb_agent[data-agent='Wall Agent'][data-state='free']" },
         say("ready"),
         {
-            content: "A caller waits in the queue: counted, the longest wait ticks",
+            content: "A caller waits in the queue: counted",
             trigger: `${QUEUE} .o_k2_cc_wb_waiting:contains(1)`,
             timeout: 20000,
         },
@@ -34,7 +34,7 @@ registry.category("web_tour.tours").add("k2_cc_wallboard_live_tour", {
         {
             content: "The agent answers: nobody waits, the agent is in a call",
             trigger: ".o_k2_cc_wb_call[data-state='talking']",
-            timeout: 20000,
+            timeout: 45000, // the caller waits 20 s, then the agent's phone rings up to 12 s
         },
         { trigger: `${QUEUE} .o_k2_cc_wb_waiting:contains(0)` },
         { trigger: ".o_k2_cc_wb_agent[data-agent='Wall Agent'][data-state='in_call']" },
