@@ -27,6 +27,8 @@ def ingest_states(pbx, changes, noted=None):
         last[(kind, key if isinstance(key, str) else tuple(key))] = value
     lines = PbxLines(pbx.env, pbx)
     now = fields.Datetime.now()
+    # one UPDATE per new state, not one per phone: a busy PBX sends several per call
+    moved = {}
     for (kind, device), state in last.items():
         if kind != "device":
             continue
@@ -34,7 +36,10 @@ def ingest_states(pbx, changes, noted=None):
         if not line:
             _note(noted, pbx, device, "the state of device %s, which is no line of this PBX, is not kept")
         elif line.device_state != state:
-            line.write({"device_state": state, "device_state_since": now})
+            moved.setdefault(state, pbx.env["k2.cc.line"])
+            moved[state] |= line
+    for state, moved_lines in moved.items():
+        moved_lines.write({"device_state": state, "device_state_since": now})
     members = {key: value for (kind, key), value in last.items() if kind == "member"}
     return _write_members(pbx, lines, members, noted, now)
 
@@ -96,6 +101,9 @@ def _write_members(pbx, lines, members, noted, now):
     existing = {(record.queue_id.name, record.line_id.id): record for record in Member.search(
         [("pbx_id", "=", pbx.id), ("queue_id.name", "in", list(queues))])}
     reasons = {}
+    # A member's phone state alone changes at every call (QueueMemberStatus):
+    # written one UPDATE per state, and nobody's systray is told of it.
+    by_state = {}
     for (queue_name, interface), value in members.items():
         line = _line_of(lines, interface)
         if not line:
@@ -112,11 +120,17 @@ def _write_members(pbx, lines, members, noted, now):
             changed = {name: val for name, val in vals.items() if _value(record, name) != val}
             if not changed:
                 continue
+            if set(changed) <= {"state", "state_since"}:
+                by_state.setdefault(changed["state"], Member)
+                by_state[changed["state"]] |= record
+                continue
             record.write(changed)
         else:
             record = existing[(queue_name, line.id)] = Member.create(
                 {"queue_id": queues[queue_name].id, "line_id": line.id, "interface": interface, **vals})
         users |= record.user_id
+    for state, records in by_state.items():
+        records.write({"state": state, "state_since": now})
     return users
 
 
