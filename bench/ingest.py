@@ -19,12 +19,23 @@
 4. Memory: the tracker after ``--memory-calls`` calls (it must forget finished
    calls), and with ``--memory-db-calls N`` the resident memory of the bridge
    process while N more calls go through it into PostgreSQL.
+5. Queue and device-state events on (``--states``, the default): a simulator
+   that keeps device states and queue members (``DeviceStateChange`` and
+   ``QueueMemberStatus`` for every phone that rings, answers and hangs up)
+   feeds a second PBX: events/s of the bridge into PostgreSQL at full speed,
+   then 40 calls/s in real time for ``--latency-seconds``: the bridge's lag
+   (items waiting in its sink, sampled every second), the wallboard's bus
+   messages per second (coalesced, at most 2 per company), the call cards'
+   messages per second, and ringing -> wallboard latency (the simulator's
+   first DialBegin of a call to the first committed wallboard message that
+   shows it), p50/p95.
 
 Parts 2-3 need Odoo 18 importable and PostgreSQL running (see README); they
 create a database of their own and drop it afterwards.
 """
 
 import argparse
+import bisect
 import gc
 import json
 import resource
@@ -163,19 +174,21 @@ class BridgeBench:
     def env(self, cr):
         return self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
 
-    def setup_pbx(self, port):
+    def setup_pbx(self, port, code="BENCH"):
         with self.registry.cursor() as cr:
             env = self.env(cr)
             pbx = env["k2.cc.pbx"].create({
-                "code": "BENCH", "name": "Bench", "host": "127.0.0.1", "port": port, "username": "odoo",
+                "code": code, "name": code.title(), "host": "127.0.0.1", "port": port, "username": "odoo",
                 "password": "bench", "country_id": env.ref("base.cz").id, "extension_prefix": "221122",
                 "extension_patterns": "2XX, 6XX", "trunk_names": "k2-trunk",
             })
             for extension in EXTENSIONS:
-                user = env["res.users"].create({"name": f"Agent {extension}", "login": f"agent{extension}",
+                user = env["res.users"].create({"name": f"Agent {extension}", "login": f"{code}{extension}",
                                                 "cc_presence_wanted": True})
                 env["k2.cc.line"].create({"pbx_id": pbx.id, "extension": extension, "user_id": user.id})
-            env["res.partner"].create([{"name": f"Customer {i}", "phone": f"+420601{i:06d}"} for i in range(2000)])
+            if not env["res.partner"].search_count([("name", "=", "Customer 0")]):
+                env["res.partner"].create([{"name": f"Customer {i}", "phone": f"+420601{i:06d}"}
+                                           for i in range(2000)])
             return pbx.id
 
     def count_done(self, pbx_id):
@@ -187,7 +200,9 @@ class BridgeBench:
         drop_database(self.database)
 
 
-def bridge_throughput(bench, sim, pbx_id, link_cls, calls):
+def bridge_throughput(bench, sim, pbx_id, link_cls, calls, label="Bridge into PostgreSQL", sent_events=None):
+    """``sent_events()``: how many events the simulator sent (those its device
+    states and queue members add included), else the generated ones."""
     events, expected = TrafficGenerator(seed=3, calls_per_minute=600, start=time.time() - 86400).generate(calls)
     link = link_cls(bench.database, pbx_id)
     assert link.start(), "advisory lock taken"
@@ -198,8 +213,9 @@ def bridge_throughput(bench, sim, pbx_id, link_cls, calls):
     while bench.count_done(pbx_id) < len(expected):
         time.sleep(0.05)
     seconds = time.perf_counter() - started
-    print(f"Bridge into PostgreSQL: {len(events):,} events, {len(expected):,} calls in {seconds:.1f} s: "
-          f"{len(events) / seconds:,.0f} events/s ({len(expected) / seconds:,.1f} calls/s; "
+    count = sent_events() if sent_events else len(events)
+    print(f"{label}: {count:,} events, {len(expected):,} calls in {seconds:.1f} s: "
+          f"{count / seconds:,.0f} events/s ({len(expected) / seconds:,.1f} calls/s; "
           f"{link.sink.written:,} updates written, {link.sink.failures} retried)")
     return link
 
@@ -278,6 +294,125 @@ def ringing_latency(bench, sim, pbx_id, seconds):
           f"p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, max {latencies[-1]:.0f} ms")
 
 
+class BusWatch:
+    """Every bus row committed from now on, as PostgreSQL's NOTIFY announces
+    them: ``on_row(arrived, type, payload)``."""
+
+    def __init__(self, bench, on_row):
+        import psycopg2
+
+        self.bench, self.on_row = bench, on_row
+        self.listener = psycopg2.connect(dbname="postgres")
+        self.listener.autocommit = True
+        self.listener.cursor().execute("LISTEN imbus")
+        with bench.registry.cursor() as cr:
+            cr.execute("SELECT coalesce(max(id), 0) FROM bus_bus")
+            self.last_id = cr.fetchone()[0]
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._listen, daemon=True)
+        self.thread.start()
+
+    def _listen(self):
+        while not self.stop_event.is_set():
+            if select.select([self.listener], [], [], 0.2) == ([], [], []):
+                continue
+            self.listener.poll()
+            arrived = time.time()
+            self.listener.notifies.clear()
+            with self.bench.registry.cursor() as cr:
+                cr.execute("SELECT id, message FROM bus_bus WHERE id > %s ORDER BY id", [self.last_id])
+                for row_id, message in cr.fetchall():
+                    self.last_id = row_id
+                    body = json.loads(message)
+                    self.on_row(arrived, body.get("type"), body.get("payload"))
+
+    def stop(self):
+        self.stop_event.set()
+        self.thread.join(2)
+        self.listener.close()
+
+
+def percentiles(values):
+    values = sorted(values)
+    p95 = values[min(int(len(values) * 0.95), len(values) - 1)]
+    return f"p50 {statistics.median(values):.0f} ms, p95 {p95:.0f} ms, max {values[-1]:.0f} ms"
+
+
+def states_load(bench, sim, link, seconds, calls_per_second=40):
+    """40 calls/s in real time with device-state and queue-member events on:
+    the bridge's lag, the bus messages per second, ringing -> wallboard."""
+    sent, rung, rows = {}, {}, {"k2_cc_wallboard": [], "k2_cc_call": []}
+    simulator = sim.simulator
+    original = simulator.send_event
+    events = [0]
+
+    def spy(event):
+        events[0] += 1
+        if event.get("Event") == "DialBegin":
+            sent.setdefault(event.get("Linkedid"), time.time())
+        original(event)
+
+    def on_row(arrived, kind, payload):
+        if kind in rows:
+            rows[kind].append(arrived)
+        if kind == "k2_cc_call" and payload.get("state") == "ringing":
+            # the ringing call is in the database from this commit on: the
+            # next wallboard message counts it (its list shows the 60 oldest)
+            rung.setdefault(payload["pbx_call_id"], arrived)
+
+    simulator.send_event = spy
+    watch = BusWatch(bench, on_row)
+    backlog = []
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(1.0):
+            backlog.append(len(link.sink))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.time()
+    # Calls ten times shorter than real ones (the simulator's time scale 0.1;
+    # its call rate is scaled to stay 40 a second): the floor stays small
+    # enough for the wallboard's list of calls (the 60 oldest) to show new ones.
+    scale = 0.1
+    sim.run(lambda s: s.traffic(calls_per_minute=calls_per_second * 60 * scale, duration=seconds / scale, seed=8,
+                                time_scale=scale), timeout=seconds + 60)
+    played = time.time() - started
+    drained = time.monotonic() + 120
+    while len(link.sink) and time.monotonic() < drained:
+        time.sleep(0.2)
+    caught_up = time.time() - started - played
+    time.sleep(2)
+    stop.set()
+    watch.stop()
+    simulator.send_event = original
+    span = played + caught_up
+    window = [t for t in rows["k2_cc_wallboard"] if started <= t <= started + span]
+    card_rows = [t for t in rows["k2_cc_call"] if started <= t <= started + span]
+    print(f"With queue and device-state events, {calls_per_second} calls/s for {played:.0f} s: "
+          f"{events[0] / played:,.0f} events/s sent ({len(sent):,} calls); bridge lag (items waiting in its "
+          f"sink, sampled each second): max {max(backlog, default=0):,}, last {backlog[-1] if backlog else 0:,}; "
+          f"caught up {caught_up:.1f} s after the last call started")
+    print(f"  bus messages/s over {span:.0f} s: wallboard {len(window) / span:.2f} (one company, one channel), "
+          f"call cards {len(card_rows) / span:,.1f}")
+    boards = sorted(rows["k2_cc_wallboard"])
+    latencies, cards = [], []
+    for call_id, at in rung.items():
+        if call_id not in sent:
+            continue
+        cards.append((at - sent[call_id]) * 1000)
+        index = bisect.bisect_left(boards, at)
+        if index < len(boards):
+            latencies.append((boards[index] - sent[call_id]) * 1000)
+    if latencies:
+        print(f"  ringing -> call card bus message: {len(cards):,} calls, {percentiles(cards)}")
+        print(f"  ringing -> wallboard (the first wallboard message committed with the ringing call in it): "
+              f"{len(latencies):,} calls, {percentiles(latencies)}")
+    else:
+        print("  ringing -> wallboard: no ringing call seen")
+
+
 def database_part(args):
     from k2_contact_center.services.ami.simulator import SimulatorThread
 
@@ -293,12 +428,44 @@ def database_part(args):
         ringing_latency(bench, sim, pbx_id, args.latency_seconds)
         if args.memory_db_calls:
             bridge_memory(bench, sim, pbx_id, args.memory_db_calls)
+        if args.states:
+            link.stop()
+            link = None
+            states_part(bench, PbxLink, args)
         print(f"Bench process (the bridge) peak RSS: {rss_mb():.0f} MB")
     finally:
         if link:
             link.stop()
         sim.stop()
         bench.close()
+
+
+def states_part(bench, link_cls, args):
+    from k2_contact_center.services.ami.simulator import SimulatorThread
+
+    sim = SimulatorThread(username="odoo", secret="bench", extensions=EXTENSIONS, seed=9, states=True)
+    port = sim.start()
+    link = None
+    try:
+        pbx_id = bench.setup_pbx(port, code="STATES")
+        counted = {"n": 0}
+        simulator = sim.simulator
+        original = simulator.send_event
+
+        def count(event):
+            counted["n"] += 1
+            original(event)
+
+        simulator.send_event = count
+        link = bridge_throughput(bench, sim, pbx_id, link_cls, args.db_calls,
+                                 label="Bridge into PostgreSQL, queue and device-state events on",
+                                 sent_events=lambda: counted["n"])
+        simulator.send_event = original
+        states_load(bench, sim, link, args.latency_seconds)
+    finally:
+        if link:
+            link.stop()
+        sim.stop()
 
 
 def main():
@@ -310,6 +477,8 @@ def main():
     parser.add_argument("--memory-db-calls", type=int, default=0,
                         help="then send this many more calls through the bridge, printing its memory")
     parser.add_argument("--skip-db", action="store_true")
+    parser.add_argument("--no-states", dest="states", action="store_false",
+                        help="skip part 5 (queue and device-state events on, the wallboard's bus load)")
     args = parser.parse_args()
     pure(args.calls)
     tracker_memory(args.memory_calls)

@@ -17,11 +17,14 @@
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/k2_cc_pause_reason_data.xml",
         "views/k2_cc_pbx_views.xml",
         "views/k2_cc_line_views.xml",
         "wizard/k2_cc_followup_wizard_views.xml",
         "views/k2_cc_call_views.xml",
         "views/k2_cc_queue_views.xml",
+        "views/k2_cc_pause_reason_views.xml",
+        "views/k2_cc_wallboard_views.xml",
         "views/k2_cc_partner_number_views.xml",
         "views/k2_cc_number_pick_views.xml",
         "views/res_partner_views.xml",
@@ -45,6 +48,7 @@
             "k2_contact_center/static/src/home/**/*",
             "k2_contact_center/static/src/recording/**/*",
             "k2_contact_center/static/src/phone/**/*",
+            "k2_contact_center/static/src/wallboard/**/*",
         ],
         # loaded with Odoo's graph view, on demand
         "web.assets_backend_lazy": [

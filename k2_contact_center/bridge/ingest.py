@@ -96,6 +96,8 @@ def values_from_pbx(pbx, lines, kind, data, call):
         return _keep_what_is_known(call, kind, vals, data)
     if kind == "live":
         vals["state"] = data["state"]
+        if data.get("waiting_since"):
+            vals["wait_start"] = utc(data["waiting_since"])
         if not call:
             vals["start"] = utc(data.get("start")) or fields.Datetime.now()
             vals["disposition"] = "no_answer"

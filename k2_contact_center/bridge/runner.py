@@ -22,10 +22,14 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
-from ..services.ami.connector import ConnectorThread
+from ..services.ami.actions import status_actions
+from ..services.ami.connector import AmiError, ConnectorThread
 from ..services.ami.versions import ami_version, unsupported_banner
 from ..services.ari.connector import AriConnector
 from ..services.tracking.calls import CallTracker
+from ..services.tracking.states import AgentStates
+from ..services.wallboard import Pulse
+from . import states as state_ingest
 from .ingest import ingest
 from .sink import CallSink
 
@@ -33,6 +37,10 @@ _logger = logging.getLogger(__name__)
 
 # First key of the advisory locks of this addon ("K2"); the second is the PBX id.
 LOCK_NAMESPACE = 0x4B32
+# Seconds between two wallboard updates of a company (at most 2 a second).
+WALLBOARD_INTERVAL = 0.5
+# What the bridge's writer makes of the agent-state items of its sink.
+STATE_KINDS = frozenset({"agent_lost", "agent_snapshot"})
 CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True,
            "mail_notrack": True}
 
@@ -56,6 +64,9 @@ class PbxLink:
         self.connector = None
         self._lock_cursor = None
         self._lost_at = None
+        self.states = AgentStates()
+        self.pulse = None
+        self._noted = set()  # devices and interfaces that are no line, logged once
 
     # -- lifecycle --
     def start(self):
@@ -82,7 +93,11 @@ class PbxLink:
                 "timeout": pbx.timeout or 10,
             }
             self.tracker = CallTracker(pbx._cc_number_plan(), endpoints=pbx._cc_endpoints())
+            floors = max(env["k2.cc.pbx"].search_count([("company_id", "=", pbx.company_id.id)]), 1)
         self.sink = CallSink(self._write, name=self.name).start()
+        # Each PBX link of a company sends its wallboard updates: together at
+        # most 1 / WALLBOARD_INTERVAL a second.
+        self.pulse = Pulse(lambda: self.sink.put(("wallboard", {})), interval=WALLBOARD_INTERVAL * floors)
         common = {"on_event": self._on_event, "on_state": self._on_state, "ping_interval": self.ping_interval,
                   "action_timeout": self.action_timeout or config["timeout"], "name": f"k2cc-{self.name}"}
         if connector_kind == "ari":
@@ -100,8 +115,11 @@ class PbxLink:
     def stop(self, timeout=10.0):
         if self.connector:
             self.connector.stop(timeout)
+        if self.pulse:
+            self.pulse.cancel()
         if self.sink:
             self.sink.put(("state", {"state": "disconnected", "detail": None}))
+            self.sink.put(("agent_lost", {}))
             self.sink.stop(timeout)
         self._release_lock()
         _logger.info("%s: link stopped", self.name)
@@ -114,12 +132,18 @@ class PbxLink:
         received = _now()
         for item in self.tracker.feed(event, received_at=received):
             self.sink.put((item.kind, item.data))
+        changes = self.states.feed(event)
+        if changes:
+            self.sink.put(("agent_states", changes))
 
     def _on_state(self, state, detail=None):
         if state not in ("connected", "disconnected", "error"):
             return
         if state != "connected" and self._lost_at is None:
             self._lost_at = _now()  # calls that ended while the link was down ended about now
+        if state != "connected" and self.states.link_up:
+            self.states.link_lost()
+            self.sink.put(("agent_lost", {}))
         banner = getattr(getattr(self.connector, "connector", None), "banner", None)
         refused = state == "error" and unsupported_banner(banner)
         self.sink.put(("state", {"state": state, "detail": None if state == "connected" else detail,
@@ -131,6 +155,11 @@ class PbxLink:
             if isinstance(self.connector, AriConnector):
                 # Before the link reads its first event: the tracker stays on one thread.
                 self._resync(self.connector.core_show_channels)
+                # ARI has no queue members nor a list of device states here:
+                # every phone is unknown until its next DeviceStateChanged.
+                self.states.begin_resync()
+                self.states.end_resync()
+                self.sink.put(("agent_snapshot", self.states.snapshot()))
             else:
                 # Called on the connector's loop: the resync runs there too, beside the events.
                 asyncio.ensure_future(self._resync_async(), loop=self.connector.loop)
@@ -142,6 +171,34 @@ class PbxLink:
             _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
             return
         self._resync(lambda: channels)
+        await self._resync_states()
+
+    async def _resync_states(self):
+        """Ask the PBX for its queue members, device and hint states
+        (``QueueStatus``, ``DeviceStateList``, ``ExtensionStateList``): what
+        it lists replaces what was known, so nothing stale survives a
+        reconnect. A PBX that refuses one (no rights, an older Asterisk) is
+        logged and the others still count."""
+        self.states.begin_resync()
+        for action in status_actions():
+            if action.name == "CoreShowChannels":
+                continue  # the calls' resync above
+            try:
+                result = await self.connector.connector.send_action(action)
+            except AmiError as error:
+                _logger.warning("%s: %s after reconnect not answered: %s", self.name, action.name, error)
+                continue
+            if isinstance(result, dict):
+                # said once per link, not at every reconnect
+                log = _logger.info if action.name in self._noted else _logger.warning
+                self._noted.add(action.name)
+                log("%s: the PBX refuses %s (%s): those states stay unknown until they change", self.name,
+                    action.name, result.get("Message") or result.get("Response"))
+                continue
+            for item in result:
+                self.states.feed(item)
+        self.states.end_resync()
+        self.sink.put(("agent_snapshot", self.states.snapshot()))
 
     def _resync(self, list_channels):
         """At each (re)connect, reconcile with the PBX's live channels: each
@@ -176,14 +233,35 @@ class PbxLink:
             pbx = env["k2.cc.pbx"].browse(self.pbx_id)
             env = env(user=recorder.id, context=dict(CONTEXT, allowed_company_ids=pbx.company_id.ids))
             pbx = pbx.with_env(env)
-            calls = []
+            # Calls and state changes are independent of each other: each kind
+            # is written in one go per batch (a PBX sends several state events
+            # per call); what follows them in order (the link's state, a
+            # resync) is written after what came before it.
+            calls, changes = [], []
+            floor = due = False  # the wallboard has news / a coalesced update is due
+            told = env["res.users"]
             for kind, data in batch:
                 if kind in ("live", "record"):
                     calls.append((kind, data))
+                    floor = True
+                    continue
+                if kind == "agent_states":
+                    changes.extend(data)
+                    floor = True
+                    continue
+                if kind == "wallboard":
+                    due = True
                     continue
                 if calls:
                     ingest(pbx, calls)
                     calls = []
+                if changes:
+                    told |= state_ingest.ingest_states(pbx, changes, self._noted)
+                    changes = []
+                if kind in STATE_KINDS:
+                    told |= self._write_states(pbx, kind, data)
+                    floor = True
+                    continue
                 if kind == "state":
                     detail = data.get("detail")
                     if data.get("ami_version"):  # the PBX's own words are its; this refusal is ours
@@ -205,6 +283,18 @@ class PbxLink:
             if calls:
                 ingest(pbx, calls)
                 pbx.link_last_event = odoo.fields.Datetime.now()
+            if changes:
+                told |= state_ingest.ingest_states(pbx, changes, self._noted)
+            if told:
+                told.sudo()._bus_send("k2_cc_queues", {"changed": True})
+            if (floor and self.pulse.touch()) or due:
+                env["k2.cc.wallboard"]._cc_send(pbx.company_id)
+
+    def _write_states(self, pbx, kind, data):
+        """Agent states into the lines and queue members; the users to tell."""
+        if kind == "agent_lost":
+            return state_ingest.link_lost(pbx)
+        return state_ingest.resynced(pbx, data, self._noted)
 
     # -- the lock --
     def _take_lock(self):

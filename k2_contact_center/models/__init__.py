@@ -1,6 +1,9 @@
 from . import k2_cc_pbx
 from . import k2_cc_line
 from . import k2_cc_queue
+from . import k2_cc_pause_reason
+from . import k2_cc_queue_member
+from . import k2_cc_wallboard
 from . import k2_cc_callback
 from . import k2_cc_identification
 from . import k2_cc_call
@@ -10,3 +13,4 @@ from . import res_config_settings
 from . import res_partner
 from . import res_users
 from . import ir_http
+from . import ir_websocket

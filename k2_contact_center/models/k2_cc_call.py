@@ -71,7 +71,7 @@ class K2CcCall(models.Model):
         "line_id", "user_id", "rang_line_ids", "transfers",
         "pbx_id", "pbx_call_id", "company_id", "originated",
         # the queues it waited in and how it was served
-        "queue_id", "queue_outcome", "queue_visits", "wait_time", "wait_known", "callback_id",
+        "queue_id", "queue_outcome", "queue_visits", "wait_time", "wait_start", "wait_known", "callback_id",
         # the bridge's bookkeeping of the call
         "missed_notified", "recording_attachment_id",
     )
@@ -164,6 +164,9 @@ class K2CcCall(models.Model):
         aggregator="avg",
         help="Seconds the caller waited: in the queue, from joining to the agent's answer or to giving up "
         "(over every queue the call passed through); for a call that reached no queue, while it rang.")
+    wait_start = fields.Datetime(
+        string="Waiting Since", copy=False,
+        help="When the caller joined the queue they wait in (the wallboard's longest wait).")
     wait_known = fields.Boolean(help="The PBX's times gave the wait (not the case for calls replayed without "
                                 "times or closed after a lost link).")
     short_abandon = fields.Boolean(

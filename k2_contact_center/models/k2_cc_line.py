@@ -5,6 +5,16 @@ from ..services import numbers
 
 # the card of an ended call stays open this long for its note
 DEFAULT_WRAPUP_SECONDS = 60
+# A phone's state as the PBX reports it (services.tracking.states.STATES);
+# "unknown" whenever the link is down: never a stale "free".
+DEVICE_STATES = [
+    ("free", "Free"),
+    ("ringing", "Ringing"),
+    ("in_call", "In a Call"),
+    ("on_hold", "On Hold"),
+    ("unavailable", "Unavailable"),
+    ("unknown", "Unknown"),
+]
 
 
 class K2CcLine(models.Model):
@@ -15,6 +25,8 @@ class K2CcLine(models.Model):
     # The switches each agent sets for themself on their own lines (the seed's
     # Contact Center form); everything else of a line is the administrators'.
     _cc_personal_fields = ("autoclose_missed", "autoclose_calls", "autoconnect", "notify_missed", "wrapup_seconds")
+    # What the bridge's recorder writes: the PBX's word on the phone.
+    _cc_state_fields = ("device_state", "device_state_since")
 
     pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="pbx_id.company_id", store=True, index=True)
@@ -61,6 +73,12 @@ class K2CcLine(models.Model):
         default=True,
         help="The user is notified of calls to this line that nobody answered.",
     )
+
+    device_state = fields.Selection(
+        DEVICE_STATES, string="Phone State", default="unknown", readonly=True, copy=False,
+        help="What the PBX reports of the line's phone; unknown while the PBX link is down.")
+    device_state_since = fields.Datetime(string="Phone State Since", readonly=True, copy=False)
+    queue_member_ids = fields.One2many("k2.cc.queue.member", "line_id", string="Queue Memberships")
 
     _sql_constraints = [
         ("extension_pbx_uniq", "unique(pbx_id, extension)", "This extension is already a line of this PBX."),
@@ -115,6 +133,8 @@ class K2CcLine(models.Model):
 
     def write(self, vals):
         foreign = [fname for fname in vals if fname not in self._cc_personal_fields]
+        if self.env.user.has_group("k2_contact_center.group_k2_cc_recorder"):
+            foreign = [fname for fname in foreign if fname not in self._cc_state_fields]
         if foreign and not self.env.su and not self.env.user.has_group("k2_contact_center.group_k2_cc_admin"):
             raise AccessError(self.env._(
                 "Only contact-center administrators change a line's %(fields)s; you set its personal switches.",
@@ -141,6 +161,11 @@ class K2CcLine(models.Model):
             "switches": [{"name": fname, **switches[fname]} for fname in self._cc_personal_fields],
             "lines": lines.read(["display_name", "pbx_id", *self._cc_personal_fields]),
         }
+
+    def _cc_interface(self):
+        """The line's phone as a queue member: its device, else PJSIP/<extension>."""
+        self.ensure_one()
+        return self.endpoint or f"PJSIP/{self.extension}"
 
     @api.model
     def _cc_line_for(self, pbx, extension_or_endpoint):

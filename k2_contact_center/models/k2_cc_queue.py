@@ -40,7 +40,8 @@ class K2CcQueue(models.Model):
         "(misdials, changed minds).")
     member_line_ids = fields.Many2many(
         "k2.cc.line", string="Agents",
-        help="The lines whose agents take this queue's calls: they see its callbacks.")
+        help="The lines whose agents take this queue's calls: they see its callbacks and may join it.")
+    queue_member_ids = fields.One2many("k2.cc.queue.member", "queue_id", string="Members on the PBX")
 
     _sql_constraints = [
         ("pbx_name_uniq", "unique(pbx_id, name)", "This PBX already has a queue of that name."),

@@ -23,3 +23,5 @@ from . import test_call_facts
 from . import test_my_settings
 from . import test_card_stack_ui
 from . import test_identification
+from . import test_agent_states
+from . import test_wallboard_ui

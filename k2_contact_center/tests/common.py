@@ -1,6 +1,10 @@
 import json
+import time
 
+from odoo import api
 from odoo.tests import TransactionCase, new_test_user
+
+from ..bridge.runner import PbxLink
 
 
 class K2CcCase(TransactionCase):
@@ -57,3 +61,35 @@ class K2CcCase(TransactionCase):
         messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
         return [json.loads(message.message)["payload"] for message in messages
                 if json.loads(message.message)["type"] == kind]
+
+
+class LinkedPbxMixin:
+    """A bridge link to a simulator inside a test: the link shares the test's
+    transaction through the registry's test cursor, in turn with the test."""
+
+    def start_link(self, pbx, ping_interval=0.5):
+        self.env.flush_all()
+        if not self.registry.in_test_mode():  # an HttpCase's registry already is
+            self.registry.enter_test_mode(self.env.cr)
+            self.addCleanup(self.registry.leave_test_mode)
+        self.link = PbxLink(self.env.cr.dbname, pbx.id, ping_interval=ping_interval)
+        self.assertTrue(self.link.start())
+        self.addCleanup(self.link.stop)
+        return self.link
+
+    def read_db(self, fn):
+        """Read through the registry's test cursor, in turn with the bridge's writes."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.env.uid, {})
+            result = fn(env)
+            env.flush_all()
+            return result
+
+    def wait_for(self, fn, what, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = self.read_db(fn)
+            if result:
+                return result
+            time.sleep(0.1)
+        self.fail(f"timed out waiting for {what}")

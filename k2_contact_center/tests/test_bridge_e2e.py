@@ -1,12 +1,11 @@
-import time
 from pathlib import Path
 
-from odoo import api
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..bridge.runner import BridgeManager, PbxLink
 from ..services.ami.simulator import SimulatorThread
 from ..services.ari.simulator import ASTERISK_VERSION, AriSimulatorThread
+from .common import LinkedPbxMixin
 
 STASIS_STREAMS = Path(__file__).resolve().parents[2] / "tests" / "ari_streams"
 KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal", "queue",
@@ -14,7 +13,7 @@ KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound
 
 
 @tagged("post_install", "-at_install")
-class TestBridgeEndToEnd(TransactionCase):
+class TestBridgeEndToEnd(LinkedPbxMixin, TransactionCase):
     """The simulator speaks AMI over TCP; the bridge links it to this database."""
 
     simulator = SimulatorThread
@@ -41,29 +40,7 @@ class TestBridgeEndToEnd(TransactionCase):
             {"pbx_id": self.pbx.id, "extension": "202"},
         ])
         self.customer = self.env["res.partner"].create({"name": "Antonín Dvořák", "phone": "+420 601 123 456"})
-        self.env.flush_all()
-        self.registry.enter_test_mode(self.env.cr)
-        self.addCleanup(self.registry.leave_test_mode)
-        self.link = PbxLink(self.env.cr.dbname, self.pbx.id, ping_interval=0.5)
-        self.assertTrue(self.link.start())
-        self.addCleanup(self.link.stop)
-
-    def read_db(self, fn):
-        """Read through the registry's test cursor, in turn with the bridge's writes."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, self.env.uid, {})
-            result = fn(env)
-            env.flush_all()
-            return result
-
-    def wait_for(self, fn, what, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = self.read_db(fn)
-            if result:
-                return result
-            time.sleep(0.1)
-        self.fail(f"timed out waiting for {what}")
+        self.start_link(self.pbx)
 
     def link_state(self):
         return self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_state)

@@ -66,7 +66,10 @@ class SimulatedStates:
         if self.devices.get(device) == state:
             return []
         self.devices[device] = state
-        return [{"Event": "DeviceStateChange", "Privilege": "call,all", "Device": device, "State": state}]
+        # as app_queue does: each queue the phone is a member of reports its new status
+        return [{"Event": "DeviceStateChange", "Privilege": "call,all", "Device": device, "State": state}] + [
+            self._member_event("QueueMemberStatus", key, member)
+            for key, member in sorted(self.members.items()) if key[1] == device]
 
     # -- actions ---------------------------------------------------------------
     def action(self, name, action):

@@ -270,6 +270,8 @@ class AriTranslator(StasisCalls):
             "ChannelTalkingFinished": self._simple("ChannelTalkingStop"),
             "StasisStart": self._on_stasis_start,
             "StasisEnd": self._on_stasis_end,
+            "DeviceStateChanged": self._on_device_state,
+            "EndpointStateChange": self._on_endpoint_state,
         }
         self._init_stasis()
 
@@ -484,6 +486,30 @@ class AriTranslator(StasisCalls):
             while len(self._pending) > _PENDING_MEMORY:
                 _, oldest = self._pending.popitem(last=False)
                 self.forget([member.uid for member in oldest.members])
+
+    # ------------------------------------------------------- device states
+
+    def _on_device_state(self, event, ts, out):
+        """``DeviceStateChanged`` is AMI's ``DeviceStateChange`` (one stasis message)."""
+        device = _mapping(event["device_state"], "device_state")
+        out.append({"Event": "DeviceStateChange", "Privilege": "call,all", "Device": _text(device.get("name")),
+                    "State": _text(device.get("state"), "UNKNOWN"), **({"Timestamp": f"{ts:.6f}"} if ts else {})})
+
+    def _on_endpoint_state(self, event, ts, out):
+        """``EndpointStateChange``: an endpoint that went offline is an
+        unavailable phone; one online and without channels a free one (with
+        channels its device state says more, and comes on its own)."""
+        endpoint = _mapping(event["endpoint"], "endpoint")
+        state = _text(endpoint.get("state")).lower()
+        if state == "offline":
+            device_state = "UNAVAILABLE"
+        elif state == "online" and not endpoint.get("channel_ids"):
+            device_state = "NOT_INUSE"
+        else:
+            return
+        name = f"{_text(endpoint.get('technology'))}/{_text(endpoint.get('resource'))}"
+        out.append({"Event": "DeviceStateChange", "Privilege": "call,all", "Device": name, "State": device_state,
+                    **({"Timestamp": f"{ts:.6f}"} if ts else {})})
 
     def _simple(self, name):
         def handler(event, ts, out):

@@ -14,6 +14,32 @@ export class PresenceSystray extends Component {
         this.presenceService = useService("k2_cc_presence");
         this.presence = useState(this.presenceService.state);
         this.action = useService("action");
+        this.pauseReason = useState({ id: false });
+    }
+
+    /** What a queue row says: member, paused (why), or what the PBX has yet to confirm. */
+    queueStatus(row) {
+        const pending = {
+            join: _t("joining…"),
+            leave: _t("leaving…"),
+            pause: _t("pausing…"),
+            resume: _t("resuming…"),
+        }[row.pending];
+        if (pending) {
+            return pending;
+        }
+        if (!row.member) {
+            return _t("not a member");
+        }
+        return row.paused ? _t("paused: %s", row.reason || _t("no reason")) : _t("taking calls");
+    }
+
+    onReasonChange(ev) {
+        this.pauseReason.id = parseInt(ev.target.value);
+    }
+
+    get reasonId() {
+        return this.pauseReason.id || this.presence.reasons[0]?.id || false;
     }
 
     get title() {
