@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..services import rollups
 from .k2_cc_call_report import HOURS, WEEKDAYS
 
 
@@ -20,6 +21,7 @@ class K2CcQualityReport(models.Model):
     """
 
     _name = "k2.cc.quality.report"
+    _inherit = ["k2.cc.rollup.mixin"]
     _description = "Service Quality Analysis"
     _auto = False
     _rec_name = "call_id"
@@ -29,6 +31,42 @@ class K2CcQualityReport(models.Model):
                        "disposition", "offered", "abandoned", "short_abandon", "answered_in_sl", "wait_time",
                        "wait_known", "commercial_partner_id"],
     }
+
+    # Queues in quarter hours: service level by local day and hour stays exact
+    # in every time zone. The longest wait is a maximum: the buckets that lose
+    # a call read it again from the calls.
+    _cc_rollups = (
+        rollups.Rollup("k2_cc_rollup_quality_quarter", rollups.QUARTER,
+                       ("company_id", "pbx_id", "queue_id", "short_abandon")),
+    )
+    _cc_filter = "c.state = 'done' AND c.direction = 'inbound' AND NOT c.is_internal"
+    _cc_columns = ("state", "direction", "is_internal", "start", "queue_id", "user_id", "commercial_partner_id",
+                   "pbx_id", "company_id", "short_abandon", "offered", "disposition", "answered_in_sl", "abandoned",
+                   "wait_known", "wait_time")
+    _cc_dims = {
+        "queue_id": ("c.queue_id", "int"),
+        "user_id": ("c.user_id", "int"),
+        "commercial_partner_id": ("c.commercial_partner_id", "int"),
+        "pbx_id": ("c.pbx_id", "int"),
+        "company_id": ("c.company_id", "int"),
+        "short_abandon": ("c.short_abandon", "bool"),
+    }
+    _cc_measures = [
+        ("offered_count", "CASE WHEN c.offered THEN 1 ELSE 0 END", "sum"),
+        ("answered_count", "CASE WHEN c.offered AND c.disposition = 'answered' THEN 1 ELSE 0 END", "sum"),
+        ("answered_in_sl_count", "CASE WHEN c.answered_in_sl THEN 1 ELSE 0 END", "sum"),
+        ("abandoned_count", "CASE WHEN c.abandoned THEN 1 ELSE 0 END", "sum"),
+        ("short_abandon_count", "CASE WHEN c.short_abandon THEN 1 ELSE 0 END", "sum"),
+        ("service_level", "CASE WHEN c.offered THEN CASE WHEN c.answered_in_sl THEN 100 ELSE 0 END END", "sum"),
+        ("service_level_n", "CASE WHEN c.offered THEN 1 ELSE 0 END", "sum"),
+        ("abandon_rate", "CASE WHEN c.offered THEN CASE WHEN c.abandoned THEN 100 ELSE 0 END END", "sum"),
+        ("abandon_rate_n", "CASE WHEN c.offered THEN 1 ELSE 0 END", "sum"),
+        ("wait_time", "CASE WHEN c.offered AND c.wait_known THEN c.wait_time END", "sum"),
+        ("wait_time_n", "CASE WHEN c.offered AND c.wait_known AND c.wait_time IS NOT NULL THEN 1 ELSE 0 END", "sum"),
+        ("longest_wait", "CASE WHEN c.offered AND c.wait_known THEN c.wait_time END", "max"),
+    ]
+    _cc_averages = {"service_level": "service_level_n", "abandon_rate": "abandon_rate_n",
+                    "wait_time": "wait_time_n"}
 
     call_id = fields.Many2one("k2.cc.call", readonly=True)
     start = fields.Datetime(readonly=True)
@@ -62,39 +100,11 @@ class K2CcQualityReport(models.Model):
     longest_wait = fields.Integer(readonly=True, aggregator="max",
                                   help="The longest an offered caller waited, in seconds.")
 
-    @property
-    def _table_query(self):
-        return SQL(
-            """
-            SELECT %(call)s,
-                   c.queue_id,
-                   c.user_id,
-                   c.commercial_partner_id,
-                   c.pbx_id,
-                   c.company_id,
-                   c.short_abandon,
-                   CASE WHEN c.offered THEN 1 ELSE 0 END AS offered_count,
-                   CASE WHEN c.offered AND c.disposition = 'answered' THEN 1 ELSE 0 END AS answered_count,
-                   CASE WHEN c.answered_in_sl THEN 1 ELSE 0 END AS answered_in_sl_count,
-                   CASE WHEN c.abandoned THEN 1 ELSE 0 END AS abandoned_count,
-                   CASE WHEN c.short_abandon THEN 1 ELSE 0 END AS short_abandon_count,
-                   CASE WHEN c.offered THEN CASE WHEN c.answered_in_sl THEN 100.0 ELSE 0.0 END END
-                       AS service_level,
-                   CASE WHEN c.offered THEN CASE WHEN c.abandoned THEN 100.0 ELSE 0.0 END END AS abandon_rate,
-                   CASE WHEN c.offered AND c.wait_known THEN c.wait_time END AS wait_time,
-                   CASE WHEN c.offered AND c.wait_known THEN c.wait_time END AS longest_wait
-              FROM k2_cc_call c
-             WHERE c.state = 'done' AND c.direction = 'inbound' AND NOT c.is_internal
-            """,
-            call=self.env["k2.cc.call.report"]._cc_call_columns(),
-        )
-
     @api.model
-    def _cc_service_level(self, calls):
-        """``(service level %, offered calls)`` of ``calls`` (ids or a query of
-        call ids), for the home screen; the level is None when nothing was offered."""
-        [(level, offered)] = self._read_group([("call_id", "in", calls)], [],
-                                              ["service_level:avg", "offered_count:sum"])
+    def _cc_service_level(self, domain):
+        """``(service level %, offered calls)`` of the calls of ``domain`` (over
+        this report), for the home screen; the level is None when nothing was offered."""
+        [(level, offered)] = self._read_group(domain, [], ["service_level:avg", "offered_count:sum"])
         return (round(level, 1) if level is not None else None), offered or 0
 
 
