@@ -150,6 +150,22 @@ class K2CcCallReport(models.Model):
     def _read_group_orderby(self, order, groupby_terms, query):
         return super()._read_group_orderby(order, call_types_in_order(groupby_terms), query)
 
+    @api.model
+    def _read_group_format_result(self, rows_dict, lazy_groupby):
+        # Ranking 20,000 partners: read their names in one query, where Odoo
+        # computes each group's display name as a superuser one by one (0.3 s).
+        if "partner_group_id" not in lazy_groupby:
+            return super()._read_group_format_result(rows_dict, lazy_groupby)
+        for row in rows_dict:
+            row["partner_group_id"] = row["partner_group_id"].id or False
+        names = dict(self.env.execute_query(SQL(
+            "SELECT id, name FROM k2_cc_call_report_partner WHERE id = ANY(%s)",
+            [row["partner_group_id"] for row in rows_dict if row["partner_group_id"]])))
+        super()._read_group_format_result(rows_dict, lazy_groupby)
+        for row in rows_dict:
+            if row["partner_group_id"]:
+                row["partner_group_id"] = (row["partner_group_id"], names.get(row["partner_group_id"]))
+
     # -- the Contact Center home screen ---------------------------------------
 
     @api.model
