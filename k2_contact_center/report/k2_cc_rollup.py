@@ -183,9 +183,9 @@ class K2CcRollupMixin(models.AbstractModel):
     # -- keeping the rollups -----------------------------------------------------
 
     def init(self):
-        super().init()
         for rollup in self._cc_rollups:
             self._cc_create_rollup(rollup)
+        return super().init()
 
     @api.model
     def _cc_rollup_parts(self, rollup):
@@ -315,6 +315,13 @@ class K2CcRollupMixin(models.AbstractModel):
             cr.execute(SQL("CREATE TRIGGER %s AFTER %s ON k2_cc_call REFERENCING %s FOR EACH STATEMENT "
                            "EXECUTE FUNCTION %s()", trigger, SQL(event), SQL(transition), function))
         self._cc_rebuild(rollup)
+
+    @api.model
+    def _cc_drop_rollups(self):
+        for rollup in self._cc_rollups:
+            self.env.cr.execute(SQL("DROP FUNCTION IF EXISTS %s() CASCADE",
+                                    SQL.identifier(f"{rollup.table}_sync")))
+            self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(rollup.table)))
 
     @api.model
     def _cc_statement(self, sql):
