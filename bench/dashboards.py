@@ -205,12 +205,15 @@ def _fill_batch(cr, params):
 
 
 def period(name, now):
-    """Default period filters of the search view (year / month of today), as UTC bounds."""
+    """Period filters of the search view (this year, this month, last month), as UTC bounds."""
     import pytz
 
     tz = pytz.timezone(TZ)
     if name == "year":
         start, end = datetime(now.year, 1, 1), datetime(now.year + 1, 1, 1)
+    elif name == "last_month":
+        end = datetime(now.year, now.month, 1)
+        start = datetime(end.year - (end.month == 1), (end.month - 2) % 12 + 1, 1)
     else:
         start = datetime(now.year, now.month, 1)
         end = datetime(now.year + (now.month == 12), now.month % 12 + 1, 1)
@@ -234,7 +237,9 @@ def pivot_calls(label, domain, rows, cols, measures):
 
 def dashboard_queries(now):
     """``(label, model, domain, measures, groupby)`` of every dashboard graph and pivot."""
-    year, month = period("year", now), period("month", now)
+    # This month is the views' default; on the first days of a month it is
+    # nearly empty, so last month (a full one) is timed too.
+    year, month, last_month = period("year", now), period("month", now), period("last_month", now)
     external = [("is_internal", "=", False)]
     with_partner = [("commercial_partner_id", "!=", False)]
     count_talk = ["__count", "talk_duration:sum"]
@@ -252,6 +257,7 @@ def dashboard_queries(now):
         *pivot_calls("Busiest weekdays", year, ["weekday"], ["call_type"], count_talk),
         ("Operators graph [user]", month + external, ["__count"], ["user_id"]),
         *pivot_calls("Operators", month + external, ["user_id"], [], operator),
+        ("Operators, last month [user]", last_month + external, operator, ["user_id"]),
         ("Operators, this year [user]", year + external, operator, ["user_id"]),
         ("Partners graph [partner]", year + with_partner, ["__count", "talk_duration:sum"],
          ["partner_group_id"]),
@@ -269,14 +275,20 @@ def dashboard_queries(now):
         *pivot_calls("Service level", month, ["start:day"], ["queue_id"], quality),
         ("Service level by hour graph [hour x queue]", month, ["service_level:avg"], ["hour", "queue_id"]),
         *pivot_calls("Service level by hour", month, ["hour"], ["queue_id"], quality[:2] + quality[4:6]),
+        *pivot_calls("Service level, last month", last_month, ["start:day"], ["queue_id"], quality),
+        ("Service level by hour, last month [hour x queue]", last_month, ["service_level:avg"],
+         ["hour", "queue_id"]),
         ("Service level by day, this year [day x queue]", year, ["service_level:avg"], ["start:day", "queue_id"]),
         ("Queues graph [queue]", month, ["answered_count:sum", "abandoned_count:sum"], ["queue_id"]),
         *pivot_calls("Queues", month, ["queue_id"], [], queues),
+        ("Queues, last month [queue]", last_month, queues, ["queue_id"]),
         ("Queues, this year [queue]", year, queues, ["queue_id"]),
     ]
     agent_queries = [
         ("Queue agents graph [agent]", month, ["answered:sum", "rang_no_answer:sum"], ["user_id"]),
         *pivot_calls("Queue agents", month, ["user_id"], ["queue_id"], agents),
+        ("Queue agents, last month [agent x queue]", last_month, agents, ["user_id", "queue_id"]),
+        ("Queue agents, this year [agent x queue]", year, agents, ["user_id", "queue_id"]),
     ]
     return ([(label, "k2.cc.call.report", *rest) for label, *rest in calls]
             + [(label, "k2.cc.quality.report", *rest) for label, *rest in quality_queries]

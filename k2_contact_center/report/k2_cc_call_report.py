@@ -64,15 +64,16 @@ class K2CcCallReport(models.Model):
         ],
     }
 
-    # Rollups, cheapest first: line load by type in quarter hours (local hours,
-    # days, weeks and months stay exact in every time zone), operators and
-    # lines per UTC day, partners per UTC month (no local time grouping).
+    # Rollups, cheapest first: line load by type in hours (local hours, days,
+    # weeks and months stay exact in zones a whole number of hours from UTC)
+    # and in quarter hours (every other zone), operators and lines per UTC
+    # day, partners per UTC month (these two: no grouping by local time).
     _cc_rollups = (
+        rollups.Rollup("k2_cc_rollup_call_hour", rollups.HOUR, ("company_id", "pbx_id", "call_type", "is_internal")),
         rollups.Rollup("k2_cc_rollup_call_quarter", rollups.QUARTER,
-                       ("company_id", "pbx_id", "call_type", "direction", "disposition", "is_internal")),
+                       ("company_id", "pbx_id", "call_type", "is_internal")),
         rollups.Rollup("k2_cc_rollup_call_user_day", rollups.DAY,
-                       ("company_id", "pbx_id", "call_type", "direction", "disposition", "is_internal",
-                        "user_id", "line_id")),
+                       ("company_id", "pbx_id", "call_type", "is_internal", "user_id", "line_id")),
         rollups.Rollup("k2_cc_rollup_call_partner_month", rollups.MONTH,
                        ("company_id", "pbx_id", "is_internal", "commercial_partner_id")),
     )

@@ -32,10 +32,13 @@ class K2CcQualityReport(models.Model):
                        "wait_known", "commercial_partner_id"],
     }
 
-    # Queues in quarter hours: service level by local day and hour stays exact
-    # in every time zone. The longest wait is a maximum: the buckets that lose
-    # a call read it again from the calls.
+    # Queues in hours (zones a whole number of hours from UTC) and quarter
+    # hours (every zone): service level by local day and hour stays exact.
+    # The longest wait is a maximum: the buckets that lose a call read it
+    # again from the calls.
     _cc_rollups = (
+        rollups.Rollup("k2_cc_rollup_quality_hour", rollups.HOUR,
+                       ("company_id", "pbx_id", "queue_id", "short_abandon")),
         rollups.Rollup("k2_cc_rollup_quality_quarter", rollups.QUARTER,
                        ("company_id", "pbx_id", "queue_id", "short_abandon")),
     )

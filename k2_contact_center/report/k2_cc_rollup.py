@@ -24,10 +24,11 @@ from ..services import rollups
 TIME_FIELDS = ("start", "hour", "weekday")
 NULL_TYPES = {"int": "integer", "str": "varchar", "bool": "boolean"}
 EMPTY = {"int": "0", "str": "''", "bool": "false"}
-INTERVALS = {rollups.QUARTER: "15 minutes", rollups.DAY: "1 day", rollups.MONTH: "1 month"}
+INTERVALS = {rollups.QUARTER: "15 minutes", rollups.HOUR: "1 hour", rollups.DAY: "1 day", rollups.MONTH: "1 month"}
 BUCKETS = {
     # date_bin needs PostgreSQL 14; this reads the same on 12.
     rollups.QUARTER: "date_trunc('hour', c.start) + (extract(minute FROM c.start)::int / 15) * interval '15 minutes'",
+    rollups.HOUR: "date_trunc('hour', c.start)",
     rollups.DAY: "date_trunc('day', c.start)",
     rollups.MONTH: "date_trunc('month', c.start)",
 }
@@ -167,7 +168,7 @@ class K2CcRollupMixin(models.AbstractModel):
                     fields.add(self._cc_aliases.get(name, name))
         if not fields <= {self._cc_aliases.get(name, name) for name in self._cc_dims}:
             return None
-        return rollups.plan(self._cc_rollups, fields, local_time, list(domain))
+        return rollups.plan(self._cc_rollups, fields, local_time, list(domain), self._cc_tz())
 
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec == "__count":

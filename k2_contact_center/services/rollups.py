@@ -1,10 +1,13 @@
 """Which pre-aggregated table (rollup) can answer a grouping query exactly.
 
-A rollup holds the calls summed per UTC time bucket (15 minutes, a day or a
-month) and per a few dimensions. Every time zone in use today is a whole
-number of quarter hours away from UTC, so a 15-minute bucket never straddles
-a local hour, day, week or month: grouping its rows by local time gives what
-grouping the calls gives. Day and month buckets do straddle local days, so
+A rollup holds the calls summed per UTC time bucket (15 minutes, an hour, a
+day or a month) and per a few dimensions. Every time zone in use today is a
+whole number of quarter hours away from UTC, so a 15-minute bucket never
+straddles a local hour, day, week or month: grouping its rows by local time
+gives what grouping the calls gives. Hour buckets do the same, four times
+smaller, for the zones that have only ever been whole hours away from UTC
+since 1970 (Europe/Prague; not Asia/Kolkata or America/St_Johns). Day and
+month buckets do straddle local days, so
 they only answer queries that do not group or filter by local time; a date
 range is then cut into the buckets it covers whole (read from the rollup)
 and its two ragged ends (read from the calls themselves), which keeps any
@@ -15,8 +18,10 @@ Pure code: the report models turn a plan into SQL.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-QUARTER, DAY, MONTH = "quarter", "day", "month"
+QUARTER, HOUR, DAY, MONTH = "quarter", "hour", "day", "month"
+LOCAL_GRAINS = (QUARTER, HOUR)
 # Groupings by local time that a 15-minute bucket decides exactly (minutes and
 # seconds of a call are lost in a bucket).
 LOCAL_GRANULARITIES = {
@@ -52,6 +57,8 @@ def floor(grain, moment):
     """Start of the ``grain`` bucket holding ``moment``."""
     if grain == QUARTER:
         return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+    if grain == HOUR:
+        return moment.replace(minute=0, second=0, microsecond=0)
     if grain == DAY:
         return moment.replace(hour=0, minute=0, second=0, microsecond=0)
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -61,6 +68,8 @@ def step(grain, moment):
     """Start of the bucket after the one starting at ``moment``."""
     if grain == QUARTER:
         return moment + timedelta(minutes=15)
+    if grain == HOUR:
+        return moment + timedelta(hours=1)
     if grain == DAY:
         return moment + timedelta(days=1)
     return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
@@ -128,16 +137,29 @@ def cover(grain, lower, upper):
     return cover_from, cover_to, tuple(edges)
 
 
-def plan(rollups, fields, local_time, domain):
+@lru_cache(maxsize=64)
+def whole_hours(tz_name):
+    """Whether ``tz_name`` has been a whole number of hours from UTC since 1970."""
+    import pytz  # Odoo's; the rest of services/ runs without it
+
+    tz = pytz.timezone(tz_name)
+    times = getattr(tz, "_utc_transition_times", None)
+    if not times:
+        return tz.utcoffset(datetime(2000, 1, 1)).total_seconds() % 3600 == 0
+    since = max([0] + [index for index, moment in enumerate(times) if moment <= datetime(1970, 1, 1)])
+    return all(info[0].total_seconds() % 3600 == 0 for info in tz._transition_info[since:])
+
+
+def plan(rollups, fields, local_time, domain, tz_name="UTC"):
     """The cheapest rollup (the first of ``rollups`` that fits) answering a
     query that groups or filters by ``fields`` (dimension names), by local
-    time when ``local_time``, with ``domain``'s range on ``start``; None when
-    only the calls can answer."""
+    time of ``tz_name`` when ``local_time``, with ``domain``'s range on
+    ``start``; None when only the calls can answer."""
     bounds = start_bounds(domain)
     if bounds is None:
         return None
     for rollup in rollups:
-        if local_time and rollup.grain != QUARTER:
+        if local_time and (rollup.grain not in LOCAL_GRAINS or (rollup.grain == HOUR and not whole_hours(tz_name))):
             continue
         if not set(fields) <= set(rollup.dims):
             continue

@@ -210,6 +210,16 @@ class TestRollupPlans(TransactionCase):
         self.assertEqual(rollups.cover(rollups.DAY, (datetime(2025, 1, 1, 8), ">"), (datetime(2025, 1, 1, 9), "<")),
                          (datetime(2025, 1, 2), datetime(2025, 1, 2), ((datetime(2025, 1, 1), datetime(2025, 1, 2)),)))
 
+    def test_hour_buckets_only_for_whole_hour_zones(self):
+        self.assertTrue(rollups.whole_hours("Europe/Prague"))
+        self.assertTrue(rollups.whole_hours("UTC"))
+        self.assertFalse(rollups.whole_hours("Asia/Kolkata"))
+        self.assertFalse(rollups.whole_hours("America/St_Johns"))
+        hour, quarter = self.env["k2.cc.call.report"]._cc_rollups[:2]
+        by_hour = [("start", ">=", "2025-01-31 18:30:00")]
+        self.assertEqual(rollups.plan([hour, quarter], {"call_type"}, True, by_hour, "Europe/Prague").rollup, hour)
+        self.assertEqual(rollups.plan([hour, quarter], {"call_type"}, True, by_hour, "Asia/Kolkata").rollup, quarter)
+
     def test_ranges_only_from_plain_conditions(self):
         self.assertEqual(rollups.start_bounds([("user_id", "=", 1)]), (None, None))
         self.assertIsNone(rollups.start_bounds(["|", ("start", ">=", "2025-01-01"), ("user_id", "=", 1)]))
