@@ -116,7 +116,13 @@ class K2CcQueueAgentReport(models.Model):
 
     ``answered`` is 1 on the line that took the call, ``rang_no_answer`` 1 on
     the others; ``handle_time`` is the talk time of the answered ones (its
-    average is the average handling time)."""
+    average is the average handling time).
+
+    Not a rollup: its rows are the lines a call rang, kept in a relation the
+    call's triggers do not see (and deleted by cascade with the call). Its
+    id is made of the call's and the line's, not a row number: a window
+    over every row would keep PostgreSQL from reading only the period's
+    calls (5 s for one day at 5,000,000 calls)."""
 
     _name = "k2.cc.queue.agent.report"
     _description = "Queue Agents Analysis"
@@ -145,7 +151,7 @@ class K2CcQueueAgentReport(models.Model):
     def _table_query(self):
         return SQL(
             """
-            SELECT row_number() OVER (ORDER BY r.k2_cc_call_id, r.k2_cc_line_id) AS id,
+            SELECT r.k2_cc_call_id::bigint * 1000000 + r.k2_cc_line_id AS id,
                    c.id AS call_id,
                    c.start,
                    c.queue_id,
