@@ -43,6 +43,11 @@ class K2CcRollupMixin(models.AbstractModel):
     # the call ``c``, kind)}, measures [(column, SQL, "sum" | "max")], averages
     # {field: column of its count}, rollups, and the call columns it reads.
     _cc_filter = "TRUE"
+    _cc_from = "k2_cc_call c"
+    _cc_row_id = "c.id"
+    # Dimensions a rollup does not keep but derives from one it keeps:
+    # {field: (kept dimension, SQL over the rollup row ``r``)}.
+    _cc_derived = {}
     _cc_dims = {}
     _cc_aliases = {}
     _cc_measures = []
@@ -74,13 +79,14 @@ class K2CcRollupMixin(models.AbstractModel):
     def _cc_calls_query(self, where=None):
         """One row per call: the plain query over the call table."""
         return SQL(
-            "SELECT c.id AS id, c.id AS call_id, %s, %s, %s FROM k2_cc_call c WHERE %s AND %s",
+            "SELECT %s AS id, c.id AS call_id, %s, %s, %s FROM %s WHERE %s AND %s",
+            SQL(self._cc_row_id),
             self._cc_time_columns(SQL("c.start")),
             SQL(", ").join(SQL("%s AS %s", self._cc_dim(expr, kind), SQL.identifier(name))
                            for name, (expr, kind) in self._cc_all_dims()),
             SQL(", ").join(SQL("%s AS %s", SQL(expr), SQL.identifier(column))
                            for column, expr, _agg in self._cc_all_measures()),
-            SQL(self._cc_filter), where or SQL("TRUE"),
+            SQL(self._cc_from), SQL(self._cc_filter), where or SQL("TRUE"),
         )
 
     @api.model
@@ -99,6 +105,8 @@ class K2CcRollupMixin(models.AbstractModel):
                 dims.append(SQL("NULLIF(r.%s, %s) AS %s", SQL.identifier(column), SQL(EMPTY[kind]),
                                 SQL.identifier(name)) if kind != "bool" else
                             SQL("r.%s AS %s", SQL.identifier(column), SQL.identifier(name)))
+            elif name in self._cc_derived:
+                dims.append(SQL("%s AS %s", SQL(self._cc_derived[name][1]), SQL.identifier(name)))
             else:
                 dims.append(SQL("NULL::%s AS %s", SQL(NULL_TYPES[kind]), SQL.identifier(name)))
         branches = [SQL(
@@ -158,17 +166,24 @@ class K2CcRollupMixin(models.AbstractModel):
                     return None
                 local_time = True
             else:
-                fields.add(self._cc_aliases.get(name, name))
+                fields.add(self._cc_dim_of(name))
         for term in domain:
             if isinstance(term, (list, tuple)) and isinstance(term[0], str):
                 name = term[0].split(".")[0]
                 if name in ("hour", "weekday"):
                     local_time = True
                 elif name != "start":
-                    fields.add(self._cc_aliases.get(name, name))
-        if not fields <= {self._cc_aliases.get(name, name) for name in self._cc_dims}:
+                    fields.add(self._cc_dim_of(name))
+        if not fields <= {self._cc_dim_of(name) for name in self._cc_dims}:
             return None
         return rollups.plan(self._cc_rollups, fields, local_time, list(domain), self._cc_tz())
+
+    @api.model
+    def _cc_dim_of(self, name):
+        """The rollup column a field is read from."""
+        if name in self._cc_derived:
+            return self._cc_derived[name][0]
+        return self._cc_aliases.get(name, name)
 
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec == "__count":
@@ -191,13 +206,14 @@ class K2CcRollupMixin(models.AbstractModel):
     @api.model
     def _cc_rollup_parts(self, rollup):
         """Column names, key expressions and measure expressions of ``rollup``."""
-        kinds = {self._cc_aliases.get(name, name): spec for name, spec in self._cc_dims.items()}
+        kinds = {self._cc_dim_of(name): spec for name, spec in self._cc_dims.items() if name not in self._cc_derived}
         keys = [SQL("COALESCE(%s, %s)", SQL(kinds[dim][0]), SQL(EMPTY[kinds[dim][1]])) for dim in rollup.dims]
         return kinds, keys
 
     @api.model
     def _cc_delta(self, rollup, source, sign):
-        """Add (``sign`` 1) or take away (-1) the calls of ``source`` to ``rollup``."""
+        """Add (``sign`` 1) or take away (-1) the rows of ``source`` (a FROM
+        clause naming its calls ``c``) to ``rollup``."""
         _kinds, keys = self._cc_rollup_parts(rollup)
         table = SQL.identifier(rollup.table)
         columns = [SQL("bucket"), *(SQL.identifier(dim) for dim in rollup.dims)]
@@ -214,7 +230,7 @@ class K2CcRollupMixin(models.AbstractModel):
                 updates.append(SQL("%s = r.%s + EXCLUDED.%s", ident, ident, ident))
         return SQL(
             """INSERT INTO %(table)s AS r (%(columns)s, %(measures)s)
-               SELECT %(bucket)s, %(keys)s, %(values)s FROM %(source)s c WHERE %(filter)s GROUP BY %(group)s
+               SELECT %(bucket)s, %(keys)s, %(values)s FROM %(source)s WHERE %(filter)s GROUP BY %(group)s
                ON CONFLICT (%(columns)s) DO UPDATE SET %(updates)s""",
             table=table,
             columns=SQL(", ").join(columns),
@@ -241,7 +257,7 @@ class K2CcRollupMixin(models.AbstractModel):
         inside += [SQL("%s = r.%s", key, SQL.identifier(dim)) for key, dim in zip(keys, rollup.dims, strict=True)]
         return SQL(
             """UPDATE %(table)s r SET %(sets)s
-                 FROM (SELECT DISTINCT %(bucket)s AS bucket, %(keys)s FROM %(source)s c WHERE %(filter)s) k
+                 FROM (SELECT DISTINCT %(bucket)s AS bucket, %(keys)s FROM %(source)s WHERE %(filter)s) k
                 WHERE %(match)s""",
             table=SQL.identifier(rollup.table),
             sets=SQL(", ").join(
@@ -261,7 +277,11 @@ class K2CcRollupMixin(models.AbstractModel):
         cr = self.env.cr
         kinds, _keys = self._cc_rollup_parts(rollup)
         table = SQL.identifier(rollup.table)
-        function = SQL.identifier(f"{rollup.table}_sync")
+        # Triggers of an earlier shape of this rollup, whatever their names.
+        cr.execute(SQL("""SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                           WHERE NOT t.tgisinternal AND t.tgname LIKE %s""", f"{rollup.table}_%"))
+        for trigger, relation in cr.fetchall():
+            cr.execute(SQL("DROP TRIGGER %s ON %s", SQL.identifier(trigger), SQL.identifier(relation)))
         cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", table))
         cr.execute(SQL(
             "CREATE TABLE %s (id serial PRIMARY KEY, bucket timestamp NOT NULL, %s, %s)",
@@ -277,12 +297,43 @@ class K2CcRollupMixin(models.AbstractModel):
         # Rows whose last call went: found at once to drop them.
         cr.execute(SQL("CREATE INDEX %s ON %s (id) WHERE %s = 0", SQL.identifier(f"{rollup.table}_empty"), table,
                        SQL.identifier(COUNT)))
+        self._cc_install_triggers(rollup)
+        self._cc_rebuild(rollup)
+
+    @api.model
+    def _cc_changed(self):
+        """Calls an UPDATE changed in a column the rollups read: before and after."""
         changed = SQL("ROW(%s) IS DISTINCT FROM ROW(%s)",
                       SQL(", ").join(SQL.identifier("o", column) for column in self._cc_columns),
                       SQL(", ").join(SQL.identifier("n", column) for column in self._cc_columns))
         before = SQL("(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE %s)", changed)
         after = SQL("(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE %s)", changed)
-        drop_empty = SQL("DELETE FROM %s WHERE %s = 0", table, SQL.identifier(COUNT))
+        return before, after
+
+    @api.model
+    def _cc_drop_empty(self, rollup):
+        return SQL("DELETE FROM %s WHERE %s = 0", SQL.identifier(rollup.table), SQL.identifier(COUNT))
+
+    @api.model
+    def _cc_trigger(self, rollup, table, name, body, events):
+        """A statement trigger on ``table`` for ``events`` running the plpgsql ``body``."""
+        cr = self.env.cr
+        function = SQL.identifier(f"{rollup.table}_{name}")
+        cr.execute(SQL("CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $body$ %s $body$",
+                       function, body))
+        transitions = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
+                       "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
+        for event in events:
+            trigger = SQL.identifier(f"{rollup.table}_{name}_{event.lower()}")
+            cr.execute(SQL("DROP TRIGGER IF EXISTS %s ON %s", trigger, SQL.identifier(table)))
+            cr.execute(SQL("CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT "
+                           "EXECUTE FUNCTION %s()", trigger, SQL(event), SQL.identifier(table),
+                           SQL(transitions[event]), function))
+
+    @api.model
+    def _cc_install_triggers(self, rollup):
+        before, after = self._cc_changed()
+        drop_empty = self._cc_drop_empty(rollup)
         body = SQL(
             """BEGIN
                  IF TG_OP = 'INSERT' THEN
@@ -299,29 +350,22 @@ class K2CcRollupMixin(models.AbstractModel):
                  END IF;
                  RETURN NULL;
                END""",
-            insert=self._cc_delta(rollup, SQL("new_rows"), 1),
-            delete=self._cc_delta(rollup, SQL("old_rows"), -1),
-            delete_maxima=self._cc_statement(self._cc_recompute_maxima(rollup, SQL("old_rows"))),
-            update_minus=self._cc_delta(rollup, before, -1),
-            update_plus=self._cc_delta(rollup, after, 1),
-            update_maxima=self._cc_statement(self._cc_recompute_maxima(rollup, before)),
+            insert=self._cc_delta(rollup, SQL("new_rows c"), 1),
+            delete=self._cc_delta(rollup, SQL("old_rows c"), -1),
+            delete_maxima=self._cc_statement(self._cc_recompute_maxima(rollup, SQL("old_rows c"))),
+            update_minus=self._cc_delta(rollup, SQL("%s c", before), -1),
+            update_plus=self._cc_delta(rollup, SQL("%s c", after), 1),
+            update_maxima=self._cc_statement(self._cc_recompute_maxima(rollup, SQL("%s c", before))),
             drop_empty=drop_empty,
         )
-        cr.execute(SQL("CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $body$ %s $body$",
-                       function, body))
-        for event, transition in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
-                                  ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows")):
-            trigger = SQL.identifier(f"{rollup.table}_{event.lower()}")
-            cr.execute(SQL("DROP TRIGGER IF EXISTS %s ON k2_cc_call", trigger))
-            cr.execute(SQL("CREATE TRIGGER %s AFTER %s ON k2_cc_call REFERENCING %s FOR EACH STATEMENT "
-                           "EXECUTE FUNCTION %s()", trigger, SQL(event), SQL(transition), function))
-        self._cc_rebuild(rollup)
+        self._cc_trigger(rollup, "k2_cc_call", "sync", body, ("INSERT", "DELETE", "UPDATE"))
 
     @api.model
     def _cc_drop_rollups(self):
         for rollup in self._cc_rollups:
-            self.env.cr.execute(SQL("DROP FUNCTION IF EXISTS %s() CASCADE",
-                                    SQL.identifier(f"{rollup.table}_sync")))
+            self.env.cr.execute(SQL("SELECT proname FROM pg_proc WHERE proname LIKE %s", f"{rollup.table}_%"))
+            for (function,) in self.env.cr.fetchall():
+                self.env.cr.execute(SQL("DROP FUNCTION %s() CASCADE", SQL.identifier(function)))
             self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(rollup.table)))
 
     @api.model
@@ -332,5 +376,5 @@ class K2CcRollupMixin(models.AbstractModel):
     def _cc_rebuild(self, rollup):
         """Fill ``rollup`` from the calls (install, upgrade, or after loading calls with triggers off)."""
         self.env.cr.execute(SQL("TRUNCATE %s", SQL.identifier(rollup.table)))
-        self.env.cr.execute(self._cc_delta(rollup, SQL("k2_cc_call"), 1))
+        self.env.cr.execute(self._cc_delta(rollup, SQL(self._cc_from), 1))
         self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(rollup.table)))

@@ -18,6 +18,8 @@ CALL_GROUPINGS = [
     ["user_id"], ["line_id"], ["user_id", "call_type"], ["partner_group_id"], ["commercial_partner_id"],
     ["pbx_id"], ["is_internal", "direction", "disposition"],
 ]
+AGENT_MEASURES = ["__count", "answered:sum", "rang_no_answer:sum", "handle_time:avg"]
+AGENT_GROUPINGS = [[], ["user_id"], ["queue_id"], ["user_id", "queue_id"], ["line_id"]]
 QUALITY_GROUPINGS = [[], ["queue_id"], ["start:day", "queue_id"], ["hour", "queue_id"], ["weekday"],
                      ["start:month"], ["short_abandon"]]
 ZONES = ["Europe/Prague", "Asia/Kolkata", "America/St_Johns"]
@@ -70,6 +72,7 @@ class TestRollups(TransactionCase):
         ring, talk = rng.randrange(0, 40), rng.randrange(0, 900)
         answered = disposition == "answered"
         line = rng.randrange(3)
+        rang = cls.lines[line] | (cls.lines[rng.randrange(3)] if rng.random() < 0.4 else cls.lines[line])
         queue = rng.choice([False, *cls.queues])
         partner = rng.choice([False, *cls.partners])
         return cls.env["k2.cc.call"].create({
@@ -77,7 +80,7 @@ class TestRollups(TransactionCase):
             "pbx_call_id": f"roll-{index}",
             "user_id": cls.users[line].id,
             "line_id": cls.lines[line].id,
-            "rang_line_ids": [(6, 0, cls.lines[line].ids)],
+            "rang_line_ids": [(6, 0, rang.ids)],
             "direction": direction,
             "disposition": disposition,
             "partner_id": partner.id if partner else False,
@@ -137,7 +140,7 @@ class TestRollups(TransactionCase):
     def _assert_rollups_rebuild_alike(self):
         """The triggers left every rollup as filling it from scratch does."""
         cr = self.env.cr
-        for model_name in ("k2.cc.call.report", "k2.cc.quality.report"):
+        for model_name in ("k2.cc.call.report", "k2.cc.quality.report", "k2.cc.queue.agent.report"):
             Model = self.env[model_name]
             for rollup in Model._cc_rollups:
                 self.env.flush_all()
@@ -151,6 +154,7 @@ class TestRollups(TransactionCase):
     def _assert_all(self):
         self._assert_same("k2.cc.call.report", CALL_MEASURES, CALL_GROUPINGS)
         self._assert_same("k2.cc.quality.report", QUALITY_MEASURES, QUALITY_GROUPINGS)
+        self._assert_same("k2.cc.queue.agent.report", AGENT_MEASURES, AGENT_GROUPINGS)
         self._assert_home_same()
         self._assert_rollups_rebuild_alike()
 
@@ -177,6 +181,11 @@ class TestRollups(TransactionCase):
         calls[15].partner_id = False
         calls[16].queue_id = self.queues[1] if calls[16].queue_id != self.queues[1] else self.queues[0]
         calls[17].write({"user_id": self.users[2].id, "line_id": self.lines[2].id})
+        # The lines that rang: one more, one less, and a line given to another agent.
+        queued = calls.filtered("queue_id")
+        queued[0].rang_line_ids |= self.lines[2]
+        queued[1].rang_line_ids = queued[1].rang_line_ids[:1] if len(queued[1].rang_line_ids) > 1 else self.lines[0]
+        self.lines[1].user_id = self.users[0]
         # The longest wait of its bucket shrinks: the bucket's maximum is read again.
         longest = max(calls.filtered("offered"), key=lambda call: call.wait_time)
         longest.wait_time = 1
