@@ -70,10 +70,13 @@ class K2CcRollupMixin(models.AbstractModel):
 
     @api.model
     def _cc_dim(self, expr, kind):
-        """A dimension as both sources show it: NULL for none (never 0, '' or a NULL boolean)."""
+        """A dimension of a call as the rollups show it. Ids are never 0 and
+        selections never '', so those columns are read as they are (their
+        indexes serve filters such as one partner's calls); a NULL boolean
+        would be a group apart from false."""
         if kind == "bool":
             return SQL("COALESCE(%s, false)", SQL(expr))
-        return SQL("NULLIF(COALESCE(%s, %s), %s)", SQL(expr), SQL(EMPTY[kind]), SQL(EMPTY[kind]))
+        return SQL(expr)
 
     @api.model
     def _cc_calls_query(self, where=None):
