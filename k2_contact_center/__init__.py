@@ -8,4 +8,4 @@ if __name__.startswith("odoo.addons."):
     from . import wizard
     from . import report
     from .bridge.server import post_load
-    from .hooks import post_init_hook
+    from .hooks import post_init_hook, uninstall_hook

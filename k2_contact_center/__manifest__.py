@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "application": True,
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "post_load": "post_load",
     "depends": ["mail", "contacts", "phone_validation", "bus", "web"],
     "external_dependencies": {"python": ["phonenumbers", "panoramisk", "websocket-client"]},

@@ -8,3 +8,10 @@ def post_init_hook(env):
     )
     for start in range(0, len(partners), 1000):
         partners[start:start + 1000]._cc_sync_numbers()
+
+
+def uninstall_hook(env):
+    """The rollups are tables and functions of their own, not of a model: drop
+    them (with their triggers on the call table)."""
+    for model_name in ("k2.cc.call.report", "k2.cc.quality.report"):
+        env[model_name]._cc_drop_rollups()

@@ -25,3 +25,4 @@ from . import test_card_stack_ui
 from . import test_identification
 from . import test_agent_states
 from . import test_wallboard_ui
+from . import test_rollups

@@ -1,0 +1,168 @@
+"""Which pre-aggregated table (rollup) can answer a grouping query exactly.
+
+A rollup holds the calls summed per UTC time bucket (15 minutes, an hour, a
+day or a month) and per a few dimensions. Every time zone in use today is a
+whole number of quarter hours away from UTC, so a 15-minute bucket never
+straddles a local hour, day, week or month: grouping its rows by local time
+gives what grouping the calls gives. Hour buckets do the same, four times
+smaller, for the zones that have only ever been whole hours away from UTC
+since 1970 (Europe/Prague; not Asia/Kolkata or America/St_Johns). Day and
+month buckets do straddle local days, so
+they only answer queries that do not group or filter by local time; a date
+range is then cut into the buckets it covers whole (read from the rollup)
+and its two ragged ends (read from the calls themselves), which keeps any
+range exact.
+
+Pure code: the report models turn a plan into SQL.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+QUARTER, HOUR, DAY, MONTH = "quarter", "hour", "day", "month"
+LOCAL_GRAINS = (QUARTER, HOUR)
+# Groupings by local time that a 15-minute bucket decides exactly (minutes and
+# seconds of a call are lost in a bucket).
+LOCAL_GRANULARITIES = {
+    "hour", "day", "week", "month", "quarter", "year",
+    "year_number", "quarter_number", "month_number", "iso_week_number",
+    "day_of_year", "day_of_month", "day_of_week", "hour_number",
+}
+RANGE_OPERATORS = {">=", ">", "<", "<="}
+LOGIC = {"&", "|", "!"}
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table: ``table`` sums the calls per ``grain`` bucket and per ``dims``."""
+
+    table: str
+    grain: str
+    dims: tuple
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Read ``rollup`` for buckets in ``[cover_from, cover_to)`` (None: unbounded)
+    and the calls themselves in ``edges`` (half-open UTC ranges)."""
+
+    rollup: Rollup
+    cover_from: datetime | None
+    cover_to: datetime | None
+    edges: tuple = ()
+
+
+def floor(grain, moment):
+    """Start of the ``grain`` bucket holding ``moment``."""
+    if grain == QUARTER:
+        return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+    if grain == HOUR:
+        return moment.replace(minute=0, second=0, microsecond=0)
+    if grain == DAY:
+        return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def step(grain, moment):
+    """Start of the bucket after the one starting at ``moment``."""
+    if grain == QUARTER:
+        return moment + timedelta(minutes=15)
+    if grain == HOUR:
+        return moment + timedelta(hours=1)
+    if grain == DAY:
+        return moment + timedelta(days=1)
+    return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
+
+
+def ceil(grain, moment):
+    start = floor(grain, moment)
+    return start if start == moment else step(grain, start)
+
+
+def _moment(value):
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else None
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def start_bounds(domain, field="start"):
+    """``(lower, upper)`` of the ``field`` leaves of ``domain``, each None or
+    ``(moment, operator)`` of the tightest leaf; None when the field appears
+    in a way a range cannot express (under ``|`` or ``!``, another operator,
+    a value that is not a moment)."""
+    lower = upper = None
+    logic = any(term in LOGIC - {"&"} for term in domain if isinstance(term, str))
+    for term in domain:
+        if isinstance(term, str):
+            continue
+        name, operator, value = term
+        if not isinstance(name, str) or name.split(".")[0] != field:
+            continue
+        moment = _moment(value)
+        if logic or name != field or operator not in RANGE_OPERATORS or moment is None:
+            return None
+        if operator in (">=", ">"):
+            if lower is None or moment > lower[0] or (moment == lower[0] and operator == ">"):
+                lower = (moment, operator)
+        elif upper is None or moment < upper[0] or (moment == upper[0] and operator == "<"):
+            upper = (moment, operator)
+    return lower, upper
+
+
+def cover(grain, lower, upper):
+    """``(cover_from, cover_to, edges)``: the buckets wholly inside the range
+    and the ragged ends left to read from the calls."""
+    cover_from = cover_to = None
+    if lower:
+        moment, operator = lower
+        cover_from = ceil(grain, moment) if operator == ">=" else step(grain, floor(grain, moment))
+    if upper:
+        # A bucket ending at the bound holds only moments before it: fine for < and <=.
+        cover_to = floor(grain, upper[0])
+    if cover_from and cover_to and cover_from >= cover_to:
+        return cover_from, cover_from, ((floor(grain, lower[0]), step(grain, floor(grain, upper[0]))),)
+    edges = []
+    if lower and floor(grain, lower[0]) < cover_from:
+        edges.append((floor(grain, lower[0]), cover_from))
+    if upper and (cover_to < upper[0] or upper[1] == "<="):
+        edges.append((cover_to, step(grain, cover_to)))
+    return cover_from, cover_to, tuple(edges)
+
+
+@lru_cache(maxsize=64)
+def whole_hours(tz_name):
+    """Whether ``tz_name`` has been a whole number of hours from UTC since 1970."""
+    import pytz  # Odoo's; the rest of services/ runs without it
+
+    tz = pytz.timezone(tz_name)
+    times = getattr(tz, "_utc_transition_times", None)
+    if not times:
+        return tz.utcoffset(datetime(2000, 1, 1)).total_seconds() % 3600 == 0
+    since = max([0] + [index for index, moment in enumerate(times) if moment <= datetime(1970, 1, 1)])
+    return all(info[0].total_seconds() % 3600 == 0 for info in tz._transition_info[since:])
+
+
+def plan(rollups, fields, local_time, domain, tz_name="UTC"):
+    """The cheapest rollup (the first of ``rollups`` that fits) answering a
+    query that groups or filters by ``fields`` (dimension names), by local
+    time of ``tz_name`` when ``local_time``, with ``domain``'s range on
+    ``start``; None when only the calls can answer."""
+    bounds = start_bounds(domain)
+    if bounds is None:
+        return None
+    for rollup in rollups:
+        if local_time and (rollup.grain not in LOCAL_GRAINS or (rollup.grain == HOUR and not whole_hours(tz_name))):
+            continue
+        if not set(fields) <= set(rollup.dims):
+            continue
+        cover_from, cover_to, edges = cover(rollup.grain, *bounds)
+        return Plan(rollup, cover_from, cover_to, edges)
+    return None
