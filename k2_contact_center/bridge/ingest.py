@@ -56,7 +56,8 @@ def ingest(pbx, items):
         touched |= call
         if kind == "record":
             ended |= call
-        call._cc_notify_agents(lines, kind, data)
+        if not data.get("recovered"):  # a call that ended while nobody saw it opens no call card
+            call._cc_notify_agents(lines, kind, data)
     touched._cc_notify_missed()
     Call.env["k2.cc.callback"]._cc_track(ended)
     return touched
@@ -122,7 +123,25 @@ def values_from_pbx(pbx, lines, kind, data, call):
         vals["ring_duration"] = round(data["ring_seconds"])
     if data.get("talk_seconds") is not None:
         vals["talk_duration"] = round(data["talk_seconds"])
+    if data.get("recovered"):
+        vals["cdr_recovered"] = True
     return vals
+
+
+def correct_from_cdr(call, data):
+    """A call the resync closed at the time the link was lost (its channels
+    had gone when the link came back): the CDR record ``data`` of it tells
+    when it really ended, and whether it was answered after all."""
+    end = utc(data.get("end"))
+    if not end or data.get("disposition") is None:
+        return
+    vals = {"end": max(end, call.start)}
+    answer = call.answer_time or (utc(data.get("answer")) if data.get("disposition") == "answered" else None)
+    if answer:
+        vals.update(disposition="answered", answer_time=answer,
+                    talk_duration=round(data["talk_seconds"]) if data.get("talk_seconds") is not None
+                    else max(0, round((end - answer).total_seconds())))
+    call.write(vals)
 
 
 def _keep_what_is_known(call, kind, vals, data):

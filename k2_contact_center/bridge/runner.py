@@ -22,11 +22,12 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
+from ..services import cdr
 from ..services.ami.connector import ConnectorThread
 from ..services.ami.versions import ami_version, unsupported_banner
 from ..services.ari.connector import AriConnector
 from ..services.tracking.calls import CallTracker
-from .ingest import ingest
+from .ingest import correct_from_cdr, ingest
 from .sink import CallSink
 
 _logger = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ class PbxLink:
         self.connector = None
         self._lock_cursor = None
         self._lost_at = None
+        # since when no bridge saw this PBX, at start (a restart, a failover): the first resync backfills it
+        self._blind_since = None
+        self.backfills = []  # the CDR backfill threads started (tests join them)
 
     # -- lifecycle --
     def start(self):
@@ -82,6 +86,10 @@ class PbxLink:
                 "timeout": pbx.timeout or 10,
             }
             self.tracker = CallTracker(pbx._cc_number_plan(), endpoints=pbx._cc_endpoints())
+            # the link went down cleanly (its state says when), or its bridge died (the last event says)
+            blind = pbx.link_changed if pbx.link_state != "connected" else None
+            blind = blind or pbx.link_last_event
+            self._blind_since = blind.replace(tzinfo=UTC) if blind else None
         self.sink = CallSink(self._write, name=self.name).start()
         common = {"on_event": self._on_event, "on_state": self._on_state, "ping_interval": self.ping_interval,
                   "action_timeout": self.action_timeout or config["timeout"], "name": f"k2cc-{self.name}"}
@@ -156,14 +164,53 @@ class PbxLink:
             _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
             return
         lost_at, self._lost_at = self._lost_at, None
-        updates = self.tracker.reconcile(channels, lost_at=lost_at, now=_now())
+        now = _now()
+        updates = self.tracker.reconcile(channels, lost_at=lost_at, now=now)
         for item in updates:
             self.sink.put((item.kind, item.data))
-        self.sink.put(("resync", {"open": [call["call_id"] for call in self.tracker.open_calls()]}))
+        open_ids = [call["call_id"] for call in self.tracker.open_calls()]
+        self.sink.put(("resync", {"open": open_ids}))
+        blind = min(moment for moment in (lost_at, self._blind_since, now) if moment is not None)
+        self._blind_since = None
+        if blind < now:
+            # the CDR database is another server: read it off the PBX link's thread
+            closed = [item.data["call_id"] for item in updates if item.kind == "record"]
+            thread = threading.Thread(target=self._backfill, args=(blind, now, set(open_ids), set(closed)),
+                                      name=f"k2cc-cdr-{self.name}", daemon=True)
+            self.backfills.append(thread)
+            thread.start()
         ended = sum(item.kind == "record" for item in updates)
         if ended:
             _logger.info("%s: resync ended %d call(s) whose channels hung up while the link was down",
                          self.name, ended)
+
+    def _backfill(self, lost_at, now, open_ids, closed_ids):
+        """Read the calls of the blind window from the PBX's CDR source, if it
+        has one, and hand them to the writer: calls still in progress are
+        the tracker's, the writer skips those the history has; those the
+        resync closed at the time the link was lost get their real end."""
+        since, until = cdr.window(lost_at, now)
+        try:
+            with Registry(self.db_name).cursor() as cr:
+                pbx = api.Environment(cr, SUPERUSER_ID, {})["k2.cc.pbx"].browse(self.pbx_id)
+                source = pbx._cc_cdr_source()
+                if source is None:
+                    return
+                plan, endpoints = pbx._cc_number_plan(), pbx._cc_endpoints()
+            recovered = cdr.records_from_rows(cdr.read_rows(source, since, until), plan, endpoints, source.tz)
+        except Exception as error:  # noqa: BLE001 - a CDR source down costs the backfill only; next outage retries
+            reason = str(error) if isinstance(error, cdr.CdrError) else f"{type(error).__name__}: {error}"
+            _logger.warning("%s: the calls made while the link was down (since %s) could not be read from the CDR "
+                            "source: %s", self.name, since.isoformat(timespec="seconds"), reason)
+            self.sink.put(("cdr", {"error": reason, "since": since.isoformat()}))
+            return
+        records = [record for record in recovered.records if record["call_id"] not in open_ids]
+        _logger.debug("%s: CDR backfill of %s to %s: %d call(s), %d in progress", self.name, since.isoformat(),
+                      until.isoformat(), len(recovered.records), len(recovered.records) - len(records))
+        if recovered.skipped:
+            _logger.warning("%s: %d CDR row(s) of the blind window made no sense and were skipped", self.name,
+                            recovered.skipped)
+        self.sink.put(("cdr", {"records": records, "closed": sorted(closed_ids), "since": since.isoformat()}))
 
     # -- database side (on the sink's thread) --
     def _write(self, batch):
@@ -199,12 +246,40 @@ class PbxLink:
                     pbx.version = data
                 elif kind == "heartbeat":
                     pbx.bridge_heartbeat = odoo.fields.Datetime.now()
+                elif kind == "cdr":
+                    self._write_cdr(env, pbx, data)
                 elif kind == "resync":
                     env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
                                               ("pbx_call_id", "not in", data["open"])])._cc_close_lost()
             if calls:
                 ingest(pbx, calls)
                 pbx.link_last_event = odoo.fields.Datetime.now()
+
+    def _write_cdr(self, env, pbx, data):
+        """The calls a backfill read from the CDR source: the new ones recorded
+        as recovered, the ones the resync closed corrected, none twice."""
+        if data.get("error"):
+            # stored once for every reader: in the company's language
+            lang_env = env(context=dict(env.context, lang=pbx.sudo().company_id.partner_id.lang or env.lang))
+            pbx.cdr_error = lang_env._(
+                "The calls made while the link was down (since %(since)s UTC) could not be read from the CDR "
+                "source: %(error)s. They are read at the next outage if the source answers by then.",
+                since=data["since"][:19].replace("T", " "), error=data["error"])
+            return
+        records = data["records"]
+        known = {call.pbx_call_id: call for call in env["k2.cc.call"].search(
+            [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", [record["call_id"] for record in records])])}
+        closed = set(data.get("closed") or ())
+        for record in records:
+            if record["call_id"] in closed and record["call_id"] in known:
+                correct_from_cdr(known[record["call_id"]], record)
+        new = [("record", record) for record in records if record["call_id"] not in known]
+        recovered = ingest(pbx, new) if new else env["k2.cc.call"]
+        pbx.write({"cdr_error": False, "cdr_backfilled": odoo.fields.Datetime.now(),
+                   "cdr_recovered": len(recovered)})
+        if recovered:
+            _logger.info("%s: %d call(s) made while the link was down recovered from the CDR source", self.name,
+                         len(recovered))
 
     # -- the lock --
     def _take_lock(self):

@@ -125,6 +125,15 @@ def _quoted(source):
     return ".".join(f"{mark}{part}{mark}" for part in source.table.split("."))
 
 
+def _sql(source, template):
+    """``template`` with ``{table}`` the source's table, quoted: the one name
+    a query cannot take as a parameter, checked against :data:`_TABLE_NAME`
+    when connecting."""
+    if not _TABLE_NAME.match(source.table or ""):
+        raise CdrError(f"{source.table!r} is not a table name")
+    return template.format(table=_quoted(source))
+
+
 def _zone(name):
     try:
         return ZoneInfo(name or "UTC")
@@ -134,7 +143,7 @@ def _zone(name):
 
 def _local_naive(moment, zone):
     """``moment`` (aware) as the naive local time the PBX's table compares."""
-    return moment.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
 def check(source):
@@ -148,7 +157,7 @@ def check(source):
                                          "disposition", "uniqueid") if name not in columns]
             if missing:
                 raise CdrError(f"the table {source.table} has no column {', '.join(missing)}: is it a CDR table?")
-            cr.execute(f"SELECT count(*) FROM {_quoted(source)}")  # noqa: S608 - a checked identifier
+            cr.execute(_sql(source, "SELECT count(*) FROM {table}"))
             return cr.fetchone()[0]
     except CdrError:
         raise
@@ -159,7 +168,7 @@ def check(source):
 
 
 def _columns(cr, source):
-    cr.execute(f"SELECT * FROM {_quoted(source)} WHERE 1 = 0")  # noqa: S608 - a checked identifier
+    cr.execute(_sql(source, "SELECT * FROM {table} WHERE 1 = 0"))
     return [column[0].lower() for column in cr.description]
 
 
@@ -171,17 +180,18 @@ def read_rows(source, since, until):
     try:
         with connection.cursor() as cr:
             columns = _columns(cr, source)
-            table = _quoted(source)
             key = "linkedid" if "linkedid" in columns else "uniqueid"
-            cr.execute(f"SELECT * FROM {table} WHERE calldate >= %s AND calldate < %s",  # noqa: S608
-                       (_local_naive(since, zone), _local_naive(until, zone)))
+            # calldate is cut to the second: a call that began in the last second is in the window
+            cr.execute(_sql(source, "SELECT * FROM {table} WHERE calldate >= %s AND calldate < %s"),
+                       (_local_naive(since, zone), _local_naive(until + timedelta(seconds=1), zone)))
             rows = _dicts(cr)
             # rows of those calls that started earlier (the first leg of a transfer...)
             ids = sorted({row.get(key) for row in rows if row.get(key)})
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                cr.execute(f"SELECT * FROM {table} WHERE {key} IN ({', '.join(['%s'] * len(chunk))})"  # noqa: S608
-                           f" AND calldate < %s", (*chunk, _local_naive(since, zone)))
+                marks = ", ".join(["%s"] * len(chunk))
+                cr.execute(_sql(source, "SELECT * FROM {table} WHERE " + key + " IN (" + marks + ") AND calldate < %s"),
+                           (*chunk, _local_naive(since, zone)))
                 rows.extend(_dicts(cr))
     except Exception as error:  # noqa: BLE001
         raise CdrError(_reason(error)) from error
@@ -413,7 +423,7 @@ def create_table(source):
     ``cdr_pgsql`` schema (``calldate timestamp with time zone``) or FreePBX's
     ``asteriskcdrdb.cdr`` (naive ``DATETIME`` in the PBX's local time)."""
     if source.kind == "pgsql":
-        ddl = (f"CREATE TABLE IF NOT EXISTS {_quoted(source)} (calldate timestamp with time zone NOT NULL, "
+        ddl = ("CREATE TABLE IF NOT EXISTS {table} (calldate timestamp with time zone NOT NULL, "
                "clid varchar(80) NOT NULL DEFAULT '', src varchar(80) NOT NULL DEFAULT '', "
                "dst varchar(80) NOT NULL DEFAULT '', dcontext varchar(80) NOT NULL DEFAULT '', "
                "channel varchar(80) NOT NULL DEFAULT '', dstchannel varchar(80) NOT NULL DEFAULT '', "
@@ -424,7 +434,7 @@ def create_table(source):
                "userfield varchar(255) NOT NULL DEFAULT '', peeraccount varchar(20) NOT NULL DEFAULT '', "
                "linkedid varchar(150) NOT NULL DEFAULT '', sequence int NOT NULL DEFAULT 0)")
     else:
-        ddl = (f"CREATE TABLE IF NOT EXISTS {_quoted(source)} ("
+        ddl = ("CREATE TABLE IF NOT EXISTS {table} ("
                "calldate DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00', clid VARCHAR(80) NOT NULL DEFAULT '', "
                "src VARCHAR(80) NOT NULL DEFAULT '', dst VARCHAR(80) NOT NULL DEFAULT '', "
                "dcontext VARCHAR(80) NOT NULL DEFAULT '', channel VARCHAR(80) NOT NULL DEFAULT '', "
@@ -439,7 +449,7 @@ def create_table(source):
                "dst_cnam VARCHAR(80) NOT NULL DEFAULT '', linkedid VARCHAR(32) NOT NULL DEFAULT '', "
                "peeraccount VARCHAR(80) NOT NULL DEFAULT '', sequence INT(11) NOT NULL DEFAULT 0, "
                "KEY calldate (calldate), KEY linkedid (linkedid)) DEFAULT CHARSET=utf8mb4")
-    _execute(source, [(ddl, ())])
+    _execute(source, [(_sql(source, ddl), ())])
 
 
 def write_rows(source, rows):
@@ -456,8 +466,11 @@ def write_rows(source, rows):
             row.setdefault("cnum", row.get("src", ""))
             row.setdefault("cnam", _caller_name(row))
         names = list(row)
-        statements.append((f"INSERT INTO {_quoted(source)} ({', '.join(names)}) "  # noqa: S608 - our own columns
-                           f"VALUES ({', '.join(['%s'] * len(names))})", tuple(row[name] for name in names)))
+        unknown = set(names) - set(COLUMNS) - set(FREEPBX_COLUMNS)
+        if unknown:
+            raise CdrError(f"no CDR column {', '.join(sorted(unknown))}")
+        template = "INSERT INTO {table} (" + ", ".join(names) + ") VALUES (" + ", ".join(["%s"] * len(names)) + ")"
+        statements.append((_sql(source, template), tuple(row[name] for name in names)))
     _execute(source, statements)
 
 

@@ -22,3 +22,4 @@ from . import test_quality_ui
 from . import test_call_facts
 from . import test_my_settings
 from . import test_card_stack_ui
+from . import test_cdr_backfill

@@ -1,5 +1,8 @@
+import asyncio
 import json
+import time
 
+from odoo import api
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -57,3 +60,40 @@ class K2CcCase(TransactionCase):
         messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
         return [json.loads(message.message)["payload"] for message in messages
                 if json.loads(message.message)["type"] == kind]
+
+
+class BridgeTestMixin:
+    """Reading the database in turn with a running bridge (the registry in
+    test mode), and playing the simulator's calls: ``self.sim`` and
+    ``self.pbx`` are the test's."""
+
+    def read_db(self, fn):
+        """Read through the registry's test cursor, in turn with the bridge's writes."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.env.uid, {})
+            result = fn(env)
+            env.flush_all()
+            return result
+
+    def wait_for(self, fn, what, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = self.read_db(fn)
+            if result:
+                return result
+            time.sleep(0.1)
+        self.fail(f"timed out waiting for {what}")
+
+    def link_state(self):
+        return self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_state)
+
+    def finished_calls(self, env):
+        return env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("state", "=", "done")])
+
+    def play(self, kinds):
+        def start(sim):
+            return [sim.play_call(kind) for kind in kinds]
+
+        played = self.sim.run(start)
+        self.sim.run(lambda _sim: asyncio.gather(*(call.done for call in played)))
+        return [expected for call in played for expected in call.expected]

@@ -1,12 +1,11 @@
-import time
 from pathlib import Path
 
-from odoo import api
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..bridge.runner import BridgeManager, PbxLink
 from ..services.ami.simulator import SimulatorThread
 from ..services.ari.simulator import ASTERISK_VERSION, AriSimulatorThread
+from .common import BridgeTestMixin
 
 STASIS_STREAMS = Path(__file__).resolve().parents[2] / "tests" / "ari_streams"
 KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal", "queue",
@@ -14,7 +13,7 @@ KINDS = ("inbound_answered", "inbound_cancelled", "outbound_answered", "outbound
 
 
 @tagged("post_install", "-at_install")
-class TestBridgeEndToEnd(TransactionCase):
+class TestBridgeEndToEnd(BridgeTestMixin, TransactionCase):
     """The simulator speaks AMI over TCP; the bridge links it to this database."""
 
     simulator = SimulatorThread
@@ -47,37 +46,6 @@ class TestBridgeEndToEnd(TransactionCase):
         self.link = PbxLink(self.env.cr.dbname, self.pbx.id, ping_interval=0.5)
         self.assertTrue(self.link.start())
         self.addCleanup(self.link.stop)
-
-    def read_db(self, fn):
-        """Read through the registry's test cursor, in turn with the bridge's writes."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, self.env.uid, {})
-            result = fn(env)
-            env.flush_all()
-            return result
-
-    def wait_for(self, fn, what, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = self.read_db(fn)
-            if result:
-                return result
-            time.sleep(0.1)
-        self.fail(f"timed out waiting for {what}")
-
-    def link_state(self):
-        return self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_state)
-
-    def finished_calls(self, env):
-        return env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("state", "=", "done")])
-
-    def play(self, kinds):
-        def start(sim):
-            return [sim.play_call(kind) for kind in kinds]
-
-        played = self.sim.run(start)
-        self.sim.run(lambda _sim: __import__("asyncio").gather(*(call.done for call in played)))
-        return [expected for call in played for expected in call.expected]
 
     def test_calls_through_the_bridge(self):
         self.wait_for(lambda env: self.link_state() == "connected", "the link")
