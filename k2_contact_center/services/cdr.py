@@ -31,9 +31,11 @@ API
     The table as Asterisk's guides create it, and rows written as Asterisk
     does (the simulator's CDR backend, tests).
 
-What CDRs cannot tell: the kind of a transfer (not listed on recovered
-calls), a caller who gave up in a queue from one whose wait timed out (both
-``exit``), and, unless ``cdr.conf`` has ``canceldispositionenabled = yes``,
+Transfers are read from the rows: party A dialling someone new after it
+talked to another party is a blind transfer by that party, party A bridged
+with a party it did not dial (answered as its row began) an attended one.
+What CDRs cannot tell: a caller who gave up in a queue from one whose wait
+timed out (both ``exit``), and, unless ``cdr.conf`` has ``canceldispositionenabled = yes``,
 a caller who hung up while ringing from a phone that was not answered (both
 ``NO ANSWER``). Times are as exact as the table keeps them (whole seconds
 for ``INT`` duration columns).
