@@ -285,6 +285,9 @@ def test_rows_written_and_read_back_on_a_real_server(server):
                    - datetime.fromisoformat(want["start"]).timestamp()) < 1.0, server.kind
         assert (got["direction"], got["caller"], got["answered_by"]) == (
             want["direction"], want["caller"], want["answered_by"])
+    # a call taken up in progress is read by its id once it ended
+    some = sorted(live)[:3]
+    assert {row["linkedid"] for row in cdr.read_calls(server, some)} == set(some)
 
 
 def test_a_refused_login_on_a_real_server_says_so(server):

@@ -128,19 +128,25 @@ def values_from_pbx(pbx, lines, kind, data, call):
     return vals
 
 
-def correct_from_cdr(call, data):
+def correct_from_cdr(call, data, adopted=False):
     """A call the resync closed at the time the link was lost (its channels
     had gone when the link came back): the CDR record ``data`` of it tells
-    when it really ended, and whether it was answered after all."""
+    when it really ended, and whether it was answered after all. A call
+    taken up in progress (``adopted``) was answered before the bridge saw
+    it: the CDR's answer time is the one."""
     end = utc(data.get("end"))
     if not end or data.get("disposition") is None:
         return
     vals = {"end": max(end, call.start)}
-    answer = call.answer_time or (utc(data.get("answer")) if data.get("disposition") == "answered" else None)
+    cdr_answer = utc(data.get("answer")) if data.get("disposition") == "answered" else None
+    answer = (cdr_answer or call.answer_time) if adopted else (call.answer_time or cdr_answer)
     if answer:
         vals.update(disposition="answered", answer_time=answer,
                     talk_duration=round(data["talk_seconds"]) if data.get("talk_seconds") is not None
                     else max(0, round((end - answer).total_seconds())))
+    elif not (data["disposition"] == "no_answer" and call.disposition == "cancelled"):
+        # what the closing guessed, the PBX knows; but a CDR's NO ANSWER may be a caller who hung up
+        vals["disposition"] = data["disposition"]
     call.write(vals)
 
 

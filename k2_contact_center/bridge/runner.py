@@ -32,6 +32,8 @@ from .sink import CallSink
 
 _logger = logging.getLogger(__name__)
 
+# Seconds between a call's end and reading its CDR: Asterisk writes it as the call hangs up.
+CDR_DELAY = 2.0
 # First key of the advisory locks of this addon ("K2"); the second is the PBX id.
 LOCK_NAMESPACE = 0x4B32
 CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True,
@@ -60,6 +62,10 @@ class PbxLink:
         # since when no bridge saw this PBX, at start (a restart, a failover): the first resync backfills it
         self._blind_since = None
         self.backfills = []  # the CDR backfill threads started (tests join them)
+        self._closed_blind = set()  # calls the writer closed at a resync without seeing their end
+        self._adopted = set()  # calls taken up in progress that ended, whose CDR is read next
+        self._adopted_lock = threading.Lock()
+        self._adopted_timer = None
 
     # -- lifecycle --
     def start(self):
@@ -122,6 +128,19 @@ class PbxLink:
         received = _now()
         for item in self.tracker.feed(event, received_at=received):
             self.sink.put((item.kind, item.data))
+            if item.kind == "record" and item.data.get("adopted"):
+                self._adopted_ended(item.data["call_id"])
+
+    def _adopted_ended(self, call_id):
+        """A call taken up in progress (its start and answer were not seen
+        live, or not by this bridge) ended: once the PBX wrote its CDR, its
+        times are read from there."""
+        with self._adopted_lock:
+            self._adopted.add(call_id)
+            if self._adopted_timer is None:
+                self._adopted_timer = threading.Timer(CDR_DELAY, self._correct_adopted)
+                self._adopted_timer.daemon = True
+                self._adopted_timer.start()
 
     def _on_state(self, state, detail=None):
         if state not in ("connected", "disconnected", "error"):
@@ -190,19 +209,8 @@ class PbxLink:
         the tracker's, the writer skips those the history has; those the
         resync closed at the time the link was lost get their real end."""
         since, until = cdr.window(lost_at, now)
-        try:
-            with Registry(self.db_name).cursor() as cr:
-                pbx = api.Environment(cr, SUPERUSER_ID, {})["k2.cc.pbx"].browse(self.pbx_id)
-                source = pbx._cc_cdr_source()
-                if source is None:
-                    return
-                plan, endpoints = pbx._cc_number_plan(), pbx._cc_endpoints()
-            recovered = cdr.records_from_rows(cdr.read_rows(source, since, until), plan, endpoints, source.tz)
-        except Exception as error:  # noqa: BLE001 - a CDR source down costs the backfill only; next outage retries
-            reason = str(error) if isinstance(error, cdr.CdrError) else f"{type(error).__name__}: {error}"
-            _logger.warning("%s: the calls made while the link was down (since %s) could not be read from the CDR "
-                            "source: %s", self.name, since.isoformat(timespec="seconds"), reason)
-            self.sink.put(("cdr", {"error": reason, "since": since.isoformat()}))
+        recovered = self._read_cdr(lambda source: cdr.read_rows(source, since, until), since)
+        if recovered is None:
             return
         records = [record for record in recovered.records if record["call_id"] not in open_ids]
         _logger.debug("%s: CDR backfill of %s to %s: %d call(s), %d in progress", self.name, since.isoformat(),
@@ -211,6 +219,32 @@ class PbxLink:
             _logger.warning("%s: %d CDR row(s) of the blind window made no sense and were skipped", self.name,
                             recovered.skipped)
         self.sink.put(("cdr", {"records": records, "closed": sorted(closed_ids), "since": since.isoformat()}))
+
+    def _correct_adopted(self):
+        with self._adopted_lock:
+            call_ids, self._adopted, self._adopted_timer = self._adopted, set(), None
+        recovered = self._read_cdr(lambda source: cdr.read_calls(source, call_ids), _now())
+        if recovered is not None:
+            self.sink.put(("cdr", {"records": [record for record in recovered.records
+                                               if record["call_id"] in call_ids], "adopted": sorted(call_ids)}))
+
+    def _read_cdr(self, read, since):
+        """The calls ``read(source)`` gives of the PBX's CDR source, or None
+        when it has none or it cannot be read (said in the log and on the PBX)."""
+        try:
+            with Registry(self.db_name).cursor() as cr:
+                pbx = api.Environment(cr, SUPERUSER_ID, {})["k2.cc.pbx"].browse(self.pbx_id)
+                source = pbx._cc_cdr_source()
+                if source is None:
+                    return None
+                plan, endpoints = pbx._cc_number_plan(), pbx._cc_endpoints()
+            return cdr.records_from_rows(read(source), plan, endpoints, source.tz)
+        except Exception as error:  # noqa: BLE001 - a CDR source down costs the backfill only; next outage retries
+            reason = str(error) if isinstance(error, cdr.CdrError) else f"{type(error).__name__}: {error}"
+            _logger.warning("%s: the calls made while the link was down (since %s) could not be read from the CDR "
+                            "source: %s", self.name, since.isoformat(timespec="seconds"), reason)
+            self.sink.put(("cdr", {"error": reason, "since": since.isoformat()}))
+            return None
 
     # -- database side (on the sink's thread) --
     def _write(self, batch):
@@ -249,8 +283,11 @@ class PbxLink:
                 elif kind == "cdr":
                     self._write_cdr(env, pbx, data)
                 elif kind == "resync":
-                    env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
-                                              ("pbx_call_id", "not in", data["open"])])._cc_close_lost()
+                    lost = env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
+                                                     ("pbx_call_id", "not in", data["open"])])
+                    lost._cc_close_lost()
+                    # their real end is in the CDRs the backfill reads next
+                    self._closed_blind.update(lost.mapped("pbx_call_id"))
             if calls:
                 ingest(pbx, calls)
                 pbx.link_last_event = odoo.fields.Datetime.now()
@@ -269,7 +306,14 @@ class PbxLink:
         records = data["records"]
         known = {call.pbx_call_id: call for call in env["k2.cc.call"].search(
             [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", [record["call_id"] for record in records])])}
-        closed = set(data.get("closed") or ())
+        adopted = set(data.get("adopted") or ())
+        if adopted:  # calls taken up in progress, ended: their CDR has the times the bridge did not see
+            for record in records:
+                if record["call_id"] in known:
+                    correct_from_cdr(known[record["call_id"]], record, adopted=True)
+            return
+        closed = set(data.get("closed") or ()) | self._closed_blind
+        self._closed_blind = set()
         for record in records:
             if record["call_id"] in closed and record["call_id"] in known:
                 correct_from_cdr(known[record["call_id"]], record)

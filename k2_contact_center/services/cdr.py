@@ -177,30 +177,50 @@ def _columns(cr, source):
 def read_rows(source, since, until):
     """The rows of every call with a row that starts in ``[since, until)``,
     with each call's other rows (a transfer's later ones) too."""
+
+    def query(cr, key, zone):
+        # calldate is cut to the second: a call that began in the last second is in the window
+        cr.execute(_sql(source, "SELECT * FROM {table} WHERE calldate >= %s AND calldate < %s"),
+                   (_local_naive(since, zone), _local_naive(until + timedelta(seconds=1), zone)))
+        rows = _dicts(cr)
+        # rows of those calls that started earlier (the first leg of a transfer...)
+        return rows + _rows_of(cr, source, key, {row.get(key) for row in rows}, " AND calldate < %s",
+                               (_local_naive(since, zone),))
+
+    return _read(source, query)
+
+
+def read_calls(source, call_ids):
+    """Every row of the calls ``call_ids`` (their ``linkedid``)."""
+    return _read(source, lambda cr, key, zone: _rows_of(cr, source, key, call_ids))
+
+
+def _read(source, query):
+    """The rows ``query(cursor, call key column, zone)`` reads, ``calldate`` aware."""
     zone = _zone(source.tz)
     connection = connect(source)
     try:
         with connection.cursor() as cr:
-            columns = _columns(cr, source)
-            key = "linkedid" if "linkedid" in columns else "uniqueid"
-            # calldate is cut to the second: a call that began in the last second is in the window
-            cr.execute(_sql(source, "SELECT * FROM {table} WHERE calldate >= %s AND calldate < %s"),
-                       (_local_naive(since, zone), _local_naive(until + timedelta(seconds=1), zone)))
-            rows = _dicts(cr)
-            # rows of those calls that started earlier (the first leg of a transfer...)
-            ids = sorted({row.get(key) for row in rows if row.get(key)})
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                marks = ", ".join(["%s"] * len(chunk))
-                cr.execute(_sql(source, "SELECT * FROM {table} WHERE " + key + " IN (" + marks + ") AND calldate < %s"),
-                           (*chunk, _local_naive(since, zone)))
-                rows.extend(_dicts(cr))
+            key = "linkedid" if "linkedid" in _columns(cr, source) else "uniqueid"
+            rows = query(cr, key, zone)
     except Exception as error:  # noqa: BLE001
         raise CdrError(_reason(error)) from error
     finally:
         connection.close()
     for row in rows:
         row["calldate"] = _aware(row.get("calldate"), zone)
+    return rows
+
+
+def _rows_of(cr, source, key, ids, condition="", params=()):
+    ids = sorted(call_id for call_id in ids if call_id)
+    rows = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        cr.execute(_sql(source, "SELECT * FROM {table} WHERE " + key + " IN (" + marks + ")" + condition),
+                   (*chunk, *params))
+        rows.extend(_dicts(cr))
     return rows
 
 

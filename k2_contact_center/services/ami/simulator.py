@@ -938,10 +938,14 @@ class AmiSimulator(SimulatorServer):
         script = played.script
         start = time.time()
         previous = 0.0
+        # Played in (scaled) real time, the events carry the times they are
+        # sent at: a faster PBX's shorter call, the same on every clock (link
+        # losses, CDRs). Played at once (0), they carry the script's times.
+        clock = scale if scale > 0 else 1.0
         for index, (t, event) in enumerate(script.events):
             if hold and index == script.hold_index:
                 await played.released.wait()
-                start = time.time() - t
+                start = time.time() - t * clock
             delay = (t - previous) * scale
             previous = t
             if delay > 0:
@@ -949,7 +953,7 @@ class AmiSimulator(SimulatorServer):
             else:
                 await asyncio.sleep(0)
             event = dict(event)
-            event["Timestamp"] = f"{start + t:.6f}"
+            event["Timestamp"] = f"{start + t * clock:.6f}"
             self.send_event(event)
 
     async def replay(self, path, speed=0.0, loop=False, rewrite_ids=True):
