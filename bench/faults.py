@@ -159,7 +159,8 @@ class Run:
         self.fault_times.append((kind, time.time() - (time.monotonic() - at), back))
 
     def settle(self, timeout=90):
-        """Wait for the history to hold every call made, ended."""
+        """Wait for the history to hold every call made, ended, and for the
+        bridge to have read the CDRs of the calls it took up in progress."""
         deadline = time.monotonic() + timeout
         wanted = {want["call_id"] for want in self.made}
         while time.monotonic() < deadline:
@@ -167,6 +168,7 @@ class Run:
             if wanted <= set(calls) and all(call["state"] == "done" for call in calls.values()):
                 break
             time.sleep(0.5)
+        time.sleep(5)  # the bridge reads a call's CDR 2 s after it ended (bridge.runner.CDR_DELAY)
         self.bridge.stop()
         self.sim.stop()
 

@@ -272,3 +272,20 @@ def test_a_call_taken_up_begins_when_the_pbx_says_its_oldest_channel_was_created
     assert starts == {"7.1": "2026-03-02T08:58:55+00:00", "6.1": "2026-03-02T09:00:00+00:00"}
     [call] = [call for call in tracker.open_calls() if call["call_id"] == "7.1"]
     assert call["direction"] == "inbound"  # the trunk, the older channel, is the origin
+
+
+def test_a_call_taken_up_while_ringing_is_answered_when_the_pbx_says_so():
+    tracker = CallTracker(PLAN)
+    now = datetime.fromtimestamp(1_700_000_000, timezone.utc)
+    tracker.reconcile([_chan("5.1", "PJSIP/k2-trunk-0001", "5.1", state="4", CallerIDNum="+420601123456",
+                             Duration="00:00:04"),
+                       _chan("5.2", "PJSIP/201-0002", "5.1", state="5", Duration="00:00:03")], now=now)
+    [call] = tracker.open_calls()
+    assert (call["state"], call["ringing"]) == ("ringing", ["201"])
+    events = [{"Event": "DialEnd", "Uniqueid": "5.1", "DestUniqueid": "5.2", "DialStatus": "ANSWER",
+               "Timestamp": "1700000002.0"},
+              {"Event": "Hangup", "Uniqueid": "5.2", "Cause": "16", "Timestamp": "1700000032.0"},
+              {"Event": "Hangup", "Uniqueid": "5.1", "Cause": "16", "Timestamp": "1700000032.0"}]
+    [record] = [item.data for event in events for item in tracker.feed(event) if item.kind == "record"]
+    assert (record["disposition"], record["answered_by"]) == ("answered", "201")
+    assert record["answer"] == datetime.fromtimestamp(1_700_000_002, timezone.utc).isoformat()

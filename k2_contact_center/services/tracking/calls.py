@@ -332,9 +332,12 @@ class CallTracker:
             chan = self._channel(uid, channel.get("Channel"), channel.get("Linkedid"), ts - _age(channel), False)
             self._update_ids(chan, channel)
             chan.call.adopted = True
-            if str(channel.get("ChannelState")) == "6" and chan is not chan.call.origin:
+            state = str(channel.get("ChannelState"))
+            if state in ("5", "6") and chan is not chan.call.origin:
+                # a party dialled: ringing (its answer is still to come) or up
                 leg = self._add_leg(chan.call, chan, None, ts)
-                self._answer(chan.call, leg, ts)
+                if state == "6":
+                    self._answer(chan.call, leg, ts)
         return out
 
     def close_calls(self, call_ids, at=None):
