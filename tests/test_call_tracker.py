@@ -259,3 +259,33 @@ def test_a_restarted_tracker_takes_up_the_calls_the_pbx_still_lists():
            for item in tracker.feed({"Event": "Hangup", "Uniqueid": uid, "Linkedid": "8.1", "Cause": "16"})]
     [record] = [item.data for item in out if item.kind == "record"]
     assert (record["call_id"], record["adopted"], record["disposition"]) == ("8.1", True, "answered")
+
+
+def test_a_call_taken_up_begins_when_the_pbx_says_its_oldest_channel_was_created():
+    tracker = CallTracker(PLAN)
+    now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=timezone.utc)
+    listed = [_chan("7.2", "PJSIP/201-0002", "7.1", Duration="00:00:30"),
+              _chan("7.1", "PJSIP/k2-trunk-0001", "7.1", CallerIDNum="+420601123456", Duration="00:01:05"),
+              _chan("6.1", "PJSIP/202-0003", "6.1", Duration="garbage")]
+    tracker.reconcile(listed, now=now)
+    starts = {call["call_id"]: call["start"] for call in tracker.open_calls()}
+    assert starts == {"7.1": "2026-03-02T08:58:55+00:00", "6.1": "2026-03-02T09:00:00+00:00"}
+    [call] = [call for call in tracker.open_calls() if call["call_id"] == "7.1"]
+    assert call["direction"] == "inbound"  # the trunk, the older channel, is the origin
+
+
+def test_a_call_taken_up_while_ringing_is_answered_when_the_pbx_says_so():
+    tracker = CallTracker(PLAN)
+    now = datetime.fromtimestamp(1_700_000_000, timezone.utc)
+    tracker.reconcile([_chan("5.1", "PJSIP/k2-trunk-0001", "5.1", state="4", CallerIDNum="+420601123456",
+                             Duration="00:00:04"),
+                       _chan("5.2", "PJSIP/201-0002", "5.1", state="5", Duration="00:00:03")], now=now)
+    [call] = tracker.open_calls()
+    assert (call["state"], call["ringing"]) == ("ringing", ["201"])
+    events = [{"Event": "DialEnd", "Uniqueid": "5.1", "DestUniqueid": "5.2", "DialStatus": "ANSWER",
+               "Timestamp": "1700000002.0"},
+              {"Event": "Hangup", "Uniqueid": "5.2", "Cause": "16", "Timestamp": "1700000032.0"},
+              {"Event": "Hangup", "Uniqueid": "5.1", "Cause": "16", "Timestamp": "1700000032.0"}]
+    [record] = [item.data for event in events for item in tracker.feed(event) if item.kind == "record"]
+    assert (record["disposition"], record["answered_by"]) == ("answered", "201")
+    assert record["answer"] == datetime.fromtimestamp(1_700_000_002, timezone.utc).isoformat()

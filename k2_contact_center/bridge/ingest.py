@@ -56,7 +56,8 @@ def ingest(pbx, items):
         touched |= call
         if kind == "record":
             ended |= call
-        call._cc_notify_agents(lines, kind, data)
+        if not data.get("recovered"):  # a call that ended while nobody saw it opens no call card
+            call._cc_notify_agents(lines, kind, data)
     touched._cc_notify_missed()
     Call.env["k2.cc.callback"]._cc_track(ended)
     return touched
@@ -122,7 +123,31 @@ def values_from_pbx(pbx, lines, kind, data, call):
         vals["ring_duration"] = round(data["ring_seconds"])
     if data.get("talk_seconds") is not None:
         vals["talk_duration"] = round(data["talk_seconds"])
+    if data.get("recovered"):
+        vals["cdr_recovered"] = True
     return vals
+
+
+def correct_from_cdr(call, data, adopted=False):
+    """A call the resync closed at the time the link was lost (its channels
+    had gone when the link came back): the CDR record ``data`` of it tells
+    when it really ended, and whether it was answered after all. A call
+    taken up in progress (``adopted``) was answered before the bridge saw
+    it: the CDR's answer time is the one."""
+    end = utc(data.get("end"))
+    if not end or data.get("disposition") is None:
+        return
+    vals = {"end": max(end, call.start)}
+    cdr_answer = utc(data.get("answer")) if data.get("disposition") == "answered" else None
+    answer = (cdr_answer or call.answer_time) if adopted else (call.answer_time or cdr_answer)
+    if answer:
+        vals.update(disposition="answered", answer_time=answer,
+                    talk_duration=round(data["talk_seconds"]) if data.get("talk_seconds") is not None
+                    else max(0, round((end - answer).total_seconds())))
+    elif not (data["disposition"] == "no_answer" and call.disposition == "cancelled"):
+        # what the closing guessed, the PBX knows; but a CDR's NO ANSWER may be a caller who hung up
+        vals["disposition"] = data["disposition"]
+    call.write(vals)
 
 
 def _keep_what_is_known(call, kind, vals, data):

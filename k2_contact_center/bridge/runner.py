@@ -22,6 +22,7 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
+from ..services import cdr
 from ..services.ami.actions import status_actions
 from ..services.ami.connector import AmiError, ConnectorThread
 from ..services.ami.versions import ami_version, unsupported_banner
@@ -30,11 +31,13 @@ from ..services.tracking.calls import CallTracker
 from ..services.tracking.states import AgentStates
 from ..services.wallboard import Pulse
 from . import states as state_ingest
-from .ingest import ingest
+from .ingest import correct_from_cdr, ingest
 from .sink import CallSink
 
 _logger = logging.getLogger(__name__)
 
+# Seconds between a call's end and reading its CDR: Asterisk writes it as the call hangs up.
+CDR_DELAY = 2.0
 # First key of the advisory locks of this addon ("K2"); the second is the PBX id.
 LOCK_NAMESPACE = 0x4B32
 # Seconds between two wallboard updates of a company (at most 2 a second).
@@ -67,6 +70,13 @@ class PbxLink:
         self.states = AgentStates()
         self.pulse = None
         self._noted = set()  # devices and interfaces that are no line, logged once
+        # since when no bridge saw this PBX, at start (a restart, a failover): the first resync backfills it
+        self._blind_since = None
+        self.backfills = []  # the CDR backfill threads started (tests join them)
+        self._closed_blind = set()  # calls the writer closed at a resync without seeing their end
+        self._adopted = set()  # calls taken up in progress that ended, whose CDR is read next
+        self._adopted_lock = threading.Lock()
+        self._adopted_timer = None
 
     # -- lifecycle --
     def start(self):
@@ -94,6 +104,10 @@ class PbxLink:
             }
             self.tracker = CallTracker(pbx._cc_number_plan(), endpoints=pbx._cc_endpoints())
             floors = max(env["k2.cc.pbx"].search_count([("company_id", "=", pbx.company_id.id)]), 1)
+            # the link went down cleanly (its state says when), or its bridge died (the last event says)
+            blind = pbx.link_changed if pbx.link_state != "connected" else None
+            blind = blind or pbx.link_last_event
+            self._blind_since = blind.replace(tzinfo=UTC) if blind else None
         self.sink = CallSink(self._write, name=self.name).start()
         # Each PBX link of a company sends its wallboard updates: together at
         # most 1 / WALLBOARD_INTERVAL a second.
@@ -132,9 +146,22 @@ class PbxLink:
         received = _now()
         for item in self.tracker.feed(event, received_at=received):
             self.sink.put((item.kind, item.data))
+            if item.kind == "record" and item.data.get("adopted"):
+                self._adopted_ended(item.data["call_id"])
         changes = self.states.feed(event)
         if changes:
             self.sink.put(("agent_states", changes))
+
+    def _adopted_ended(self, call_id):
+        """A call taken up in progress (its start and answer were not seen
+        live, or not by this bridge) ended: once the PBX wrote its CDR, its
+        times are read from there."""
+        with self._adopted_lock:
+            self._adopted.add(call_id)
+            if self._adopted_timer is None:
+                self._adopted_timer = threading.Timer(CDR_DELAY, self._correct_adopted)
+                self._adopted_timer.daemon = True
+                self._adopted_timer.start()
 
     def _on_state(self, state, detail=None):
         if state not in ("connected", "disconnected", "error"):
@@ -213,14 +240,68 @@ class PbxLink:
             _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
             return
         lost_at, self._lost_at = self._lost_at, None
-        updates = self.tracker.reconcile(channels, lost_at=lost_at, now=_now())
+        now = _now()
+        updates = self.tracker.reconcile(channels, lost_at=lost_at, now=now)
         for item in updates:
             self.sink.put((item.kind, item.data))
-        self.sink.put(("resync", {"open": [call["call_id"] for call in self.tracker.open_calls()]}))
+        open_ids = [call["call_id"] for call in self.tracker.open_calls()]
+        self.sink.put(("resync", {"open": open_ids}))
+        blind = min(moment for moment in (lost_at, self._blind_since, now) if moment is not None)
+        self._blind_since = None
+        if blind < now:
+            # the CDR database is another server: read it off the PBX link's thread
+            closed = [item.data["call_id"] for item in updates if item.kind == "record"]
+            thread = threading.Thread(target=self._backfill, args=(blind, now, set(open_ids), set(closed)),
+                                      name=f"k2cc-cdr-{self.name}", daemon=True)
+            self.backfills.append(thread)
+            thread.start()
         ended = sum(item.kind == "record" for item in updates)
         if ended:
             _logger.info("%s: resync ended %d call(s) whose channels hung up while the link was down",
                          self.name, ended)
+
+    def _backfill(self, lost_at, now, open_ids, closed_ids):
+        """Read the calls of the blind window from the PBX's CDR source, if it
+        has one, and hand them to the writer: calls still in progress are
+        the tracker's, the writer skips those the history has; those the
+        resync closed at the time the link was lost get their real end."""
+        since, until = cdr.window(lost_at, now)
+        recovered = self._read_cdr(lambda source: cdr.read_rows(source, since, until), since)
+        if recovered is None:
+            return
+        records = [record for record in recovered.records if record["call_id"] not in open_ids]
+        _logger.debug("%s: CDR backfill of %s to %s: %d call(s), %d in progress", self.name, since.isoformat(),
+                      until.isoformat(), len(recovered.records), len(recovered.records) - len(records))
+        if recovered.skipped:
+            _logger.warning("%s: %d CDR row(s) of the blind window made no sense and were skipped", self.name,
+                            recovered.skipped)
+        self.sink.put(("cdr", {"records": records, "closed": sorted(closed_ids), "since": since.isoformat()}))
+
+    def _correct_adopted(self):
+        with self._adopted_lock:
+            call_ids, self._adopted, self._adopted_timer = self._adopted, set(), None
+        recovered = self._read_cdr(lambda source: cdr.read_calls(source, call_ids), _now())
+        if recovered is not None:
+            self.sink.put(("cdr", {"records": [record for record in recovered.records
+                                               if record["call_id"] in call_ids], "adopted": sorted(call_ids)}))
+
+    def _read_cdr(self, read, since):
+        """The calls ``read(source)`` gives of the PBX's CDR source, or None
+        when it has none or it cannot be read (said in the log and on the PBX)."""
+        try:
+            with Registry(self.db_name).cursor() as cr:
+                pbx = api.Environment(cr, SUPERUSER_ID, {})["k2.cc.pbx"].browse(self.pbx_id)
+                source = pbx._cc_cdr_source()
+                if source is None:
+                    return None
+                plan, endpoints = pbx._cc_number_plan(), pbx._cc_endpoints()
+            return cdr.records_from_rows(read(source), plan, endpoints, source.tz)
+        except Exception as error:  # noqa: BLE001 - a CDR source down costs the backfill only; next outage retries
+            reason = str(error) if isinstance(error, cdr.CdrError) else f"{type(error).__name__}: {error}"
+            _logger.warning("%s: the calls made while the link was down (since %s) could not be read from the CDR "
+                            "source: %s", self.name, since.isoformat(timespec="seconds"), reason)
+            self.sink.put(("cdr", {"error": reason, "since": since.isoformat()}))
+            return None
 
     # -- database side (on the sink's thread) --
     def _write(self, batch):
@@ -277,9 +358,14 @@ class PbxLink:
                     pbx.version = data
                 elif kind == "heartbeat":
                     pbx.bridge_heartbeat = odoo.fields.Datetime.now()
+                elif kind == "cdr":
+                    self._write_cdr(env, pbx, data)
                 elif kind == "resync":
-                    env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
-                                              ("pbx_call_id", "not in", data["open"])])._cc_close_lost()
+                    lost = env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
+                                                     ("pbx_call_id", "not in", data["open"])])
+                    lost._cc_close_lost()
+                    # their real end is in the CDRs the backfill reads next
+                    self._closed_blind.update(lost.mapped("pbx_call_id"))
             if calls:
                 ingest(pbx, calls)
                 pbx.link_last_event = odoo.fields.Datetime.now()
@@ -295,6 +381,39 @@ class PbxLink:
         if kind == "agent_lost":
             return state_ingest.link_lost(pbx)
         return state_ingest.resynced(pbx, data, self._noted)
+
+    def _write_cdr(self, env, pbx, data):
+        """The calls a backfill read from the CDR source: the new ones recorded
+        as recovered, the ones the resync closed corrected, none twice."""
+        if data.get("error"):
+            # stored once for every reader: in the company's language
+            lang_env = env(context=dict(env.context, lang=pbx.sudo().company_id.partner_id.lang or env.lang))
+            pbx.cdr_error = lang_env._(
+                "The calls made while the link was down (since %(since)s UTC) could not be read from the CDR "
+                "source: %(error)s. They are read at the next outage if the source answers by then.",
+                since=data["since"][:19].replace("T", " "), error=data["error"])
+            return
+        records = data["records"]
+        known = {call.pbx_call_id: call for call in env["k2.cc.call"].search(
+            [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", [record["call_id"] for record in records])])}
+        adopted = set(data.get("adopted") or ())
+        if adopted:  # calls taken up in progress, ended: their CDR has the times the bridge did not see
+            for record in records:
+                if record["call_id"] in known:
+                    correct_from_cdr(known[record["call_id"]], record, adopted=True)
+            return
+        closed = set(data.get("closed") or ()) | self._closed_blind
+        self._closed_blind = set()
+        for record in records:
+            if record["call_id"] in closed and record["call_id"] in known:
+                correct_from_cdr(known[record["call_id"]], record)
+        new = [("record", record) for record in records if record["call_id"] not in known]
+        recovered = ingest(pbx, new) if new else env["k2.cc.call"]
+        pbx.write({"cdr_error": False, "cdr_backfilled": odoo.fields.Datetime.now(),
+                   "cdr_recovered": len(recovered)})
+        if recovered:
+            _logger.info("%s: %d call(s) made while the link was down recovered from the CDR source", self.name,
+                         len(recovered))
 
     # -- the lock --
     def _take_lock(self):

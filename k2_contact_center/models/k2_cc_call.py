@@ -69,7 +69,7 @@ class K2CcCall(models.Model):
         # the lines that rang, the one that took the call and its user: who a
         # call counts for in every figure
         "line_id", "user_id", "rang_line_ids", "transfers",
-        "pbx_id", "pbx_call_id", "company_id", "originated",
+        "pbx_id", "pbx_call_id", "company_id", "originated", "cdr_recovered",
         # the queues it waited in and how it was served
         "queue_id", "queue_outcome", "queue_visits", "wait_time", "wait_start", "wait_known", "callback_id",
         # the bridge's bookkeeping of the call
@@ -149,6 +149,11 @@ class K2CcCall(models.Model):
     originated = fields.Boolean(
         string="Click-to-Call", readonly=True, copy=False,
         help="Placed from Odoo: the PBX rang the user's phone first, then dialled the number.",
+    )
+    cdr_recovered = fields.Boolean(
+        string="Recovered from CDR", readonly=True, copy=False,
+        help="The bridge did not see this call (the PBX link was down, or no bridge ran): it was recorded "
+        "afterwards from the PBX's call detail records, which tell less (no call card, whole seconds).",
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True,

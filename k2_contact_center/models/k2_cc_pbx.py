@@ -10,7 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..bridge.ingest import ORIGINATE_PREFIX
-from ..services import recordings
+from ..services import cdr, recordings
 from ..services.ami import actions as ami_actions
 from ..services.ami.connector import AmiActionError, AmiError, run_once
 from ..services.ari.connector import AriClient
@@ -82,8 +82,28 @@ class K2CcPbx(models.Model):
     recording_password = fields.Char(string="Recordings Password", groups=ADMIN_GROUP, copy=False)
     tz = fields.Selection(
         _tz_get, string="Time Zone", default=lambda self: self.env.user.tz or "UTC",
-        help="Time zone of the PBX's clock: the date parts of the recordings address are read in it.",
+        help="Time zone of the PBX's clock: the date parts of the recordings address are read in it, and so "
+        "are the CDR times a table keeps without a zone (FreePBX's DATETIME).",
     )
+
+    # -- CDR source: the calls the bridge could not see (link down, no bridge running) --
+    cdr_kind = fields.Selection(
+        [("none", "None"), ("pgsql", "PostgreSQL (cdr_pgsql)"), ("mysql", "MySQL / MariaDB (FreePBX, cdr_mysql)")],
+        string="CDR Source", default="none", required=True,
+        help="Where the PBX writes its call detail records. After each outage of the link, and when a bridge "
+        "starts, the calls of the time the bridge could not see are read from there and recorded, marked as "
+        "recovered from CDR; a call the bridge saw is never recorded twice.",
+    )
+    cdr_host = fields.Char(string="CDR Database Host")
+    cdr_port = fields.Integer(string="CDR Database Port", help="Empty: 5432 for PostgreSQL, 3306 for MySQL.")
+    cdr_database = fields.Char(string="CDR Database", help="e.g. asteriskcdrdb (FreePBX) or asterisk.")
+    cdr_table = fields.Char(string="CDR Table", default="cdr")
+    cdr_user = fields.Char(string="CDR Database User", groups=ADMIN_GROUP, copy=False,
+                           help="A user that may only read the CDR table (see the configuration guide).")
+    cdr_password = fields.Char(string="CDR Database Password", groups=ADMIN_GROUP, copy=False)
+    cdr_backfilled = fields.Datetime(string="Last CDR Backfill", readonly=True, copy=False)
+    cdr_recovered = fields.Integer(string="Calls Recovered at Last Backfill", readonly=True, copy=False)
+    cdr_error = fields.Char(string="CDR Source Error", readonly=True, copy=False)
 
     # -- dialling (seed: Předčíslí pro volání z interního telefonu, Mezinárodní telefonní předvolba) --
     outside_prefix = fields.Char(
@@ -263,6 +283,24 @@ class K2CcPbx(models.Model):
                                  user=self.username, ms=(time.monotonic() - started) * 1000)
         return _notification(self.env._("Connected to %(pbx)s", pbx=self.name), message, "success")
 
+    def action_test_cdr(self):
+        """Read the CDR table with this configuration; say how many rows it holds."""
+        self.ensure_one()
+        source = self._cc_cdr_source()
+        if source is None:
+            raise UserError(self.env._("The PBX %(pbx)s has no CDR source.", pbx=self.name))
+        started = time.monotonic()
+        try:
+            rows = cdr.check(source)
+        except cdr.CdrError as error:
+            return _notification(self.env._("The CDR source of %(pbx)s cannot be read", pbx=self.name),
+                                 str(error), "danger")
+        return _notification(
+            self.env._("CDR source of %(pbx)s", pbx=self.name),
+            self.env._("The table %(table)s holds %(rows)d call records; read in %(ms)d ms.",
+                       table=self.cdr_table or "cdr", rows=rows, ms=(time.monotonic() - started) * 1000),
+            "success")
+
     def action_view_lines(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("k2_contact_center.k2_cc_line_action")
@@ -314,6 +352,16 @@ class K2CcPbx(models.Model):
         from ..bridge.server import ensure_in_process_bridge  # noqa: PLC0415 - the bridge imports the registry machinery
 
         ensure_in_process_bridge(self.env.cr.dbname)
+
+    def _cc_cdr_source(self):
+        """The CDR source (``services.cdr.CdrSource``) of this PBX, or None."""
+        self.ensure_one()
+        pbx = self.sudo()
+        if pbx.cdr_kind not in cdr.KINDS:
+            return None
+        return cdr.CdrSource(pbx.cdr_kind, pbx.cdr_host or "", pbx.cdr_port or 0, pbx.cdr_database or "",
+                             pbx.cdr_user or "", pbx.cdr_password or "", pbx.cdr_table or "cdr", pbx.tz or "UTC",
+                             pbx.timeout or 10)
 
     def _cc_address(self):
         return self.ari_url if self.connector == "ari" else f"{self.host}:{self.port}"

@@ -26,3 +26,4 @@ from . import test_identification
 from . import test_agent_states
 from . import test_wallboard_ui
 from . import test_rollups
+from . import test_cdr_backfill

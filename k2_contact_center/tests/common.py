@@ -1,3 +1,4 @@
+import asyncio
 import json
 import time
 
@@ -65,7 +66,9 @@ class K2CcCase(TransactionCase):
 
 class LinkedPbxMixin:
     """A bridge link to a simulator inside a test: the link shares the test's
-    transaction through the registry's test cursor, in turn with the test."""
+    transaction through the registry's test cursor, in turn with the test;
+    reading the database in turn with it, and playing the simulator's calls
+    (``self.sim`` and ``self.pbx`` are the test's)."""
 
     def start_link(self, pbx, ping_interval=0.5):
         self.env.flush_all()
@@ -93,3 +96,17 @@ class LinkedPbxMixin:
                 return result
             time.sleep(0.1)
         self.fail(f"timed out waiting for {what}")
+
+    def link_state(self):
+        return self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_state)
+
+    def finished_calls(self, env):
+        return env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("state", "=", "done")])
+
+    def play(self, kinds):
+        def start(sim):
+            return [sim.play_call(kind) for kind in kinds]
+
+        played = self.sim.run(start)
+        self.sim.run(lambda _sim: asyncio.gather(*(call.done for call in played)))
+        return [expected for call in played for expected in call.expected]

@@ -42,20 +42,6 @@ class TestBridgeEndToEnd(LinkedPbxMixin, TransactionCase):
         self.customer = self.env["res.partner"].create({"name": "Antonín Dvořák", "phone": "+420 601 123 456"})
         self.start_link(self.pbx)
 
-    def link_state(self):
-        return self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).link_state)
-
-    def finished_calls(self, env):
-        return env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id), ("state", "=", "done")])
-
-    def play(self, kinds):
-        def start(sim):
-            return [sim.play_call(kind) for kind in kinds]
-
-        played = self.sim.run(start)
-        self.sim.run(lambda _sim: __import__("asyncio").gather(*(call.done for call in played)))
-        return [expected for call in played for expected in call.expected]
-
     def test_calls_through_the_bridge(self):
         self.wait_for(lambda env: self.link_state() == "connected", "the link")
         expected = self.play(KINDS)

@@ -43,6 +43,23 @@ class TestSecurity(K2CcCase):
         self.pbx.with_user(self.admin).password = "n3w"
         self.assertEqual(self.pbx.with_user(self.admin).password, "n3w")
 
+    def test_cdr_credentials_for_administrators_only(self):
+        self.pbx.write({"cdr_kind": "mysql", "cdr_host": "cdr.example.com", "cdr_database": "asteriskcdrdb",
+                        "cdr_user": "reader", "cdr_password": "r3ad"})
+        for user in (self.manager, self.agent):
+            fields = self.pbx.with_user(user).fields_get()
+            self.assertNotIn("cdr_password", fields)
+            self.assertNotIn("cdr_user", fields)
+            for fname in ("cdr_user", "cdr_password"):
+                with self.assertRaises(AccessError):
+                    self.pbx.with_user(user).read([fname])
+            with self.assertRaises(AccessError):
+                self.env["k2.cc.pbx"].with_user(user).search([("cdr_password", "=", "r3ad")])
+        self.assertEqual(self.pbx.with_user(self.admin).read(["cdr_user", "cdr_password"])[0]["cdr_password"],
+                         "r3ad")
+        # where the CDRs are is no secret: the manager reads it on the link health page
+        self.assertEqual(self.pbx.with_user(self.manager).cdr_host, "cdr.example.com")
+
     def test_configuration_for_administrators_only(self):
         with self.assertRaises(AccessError):
             self.pbx.with_user(self.manager).write({"name": "Renamed"})

@@ -49,7 +49,9 @@ import signal
 import threading
 import time
 
+from .. import cdr as cdr_service
 from .frames import AmiFrameParser, read_ami_file
+from .simulated_cdr import CdrBackend, CdrRecorder
 from .simulated_states import STATE_ACTIONS, SimulatedStates
 
 _logger = logging.getLogger(__name__)
@@ -823,8 +825,13 @@ class AmiSimulator(SimulatorServer):
 
     def __init__(self, host="127.0.0.1", port=0, username="admin", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
-                 time_scale=0.0, seed=None, states=False, banner=BANNER, version="18.20.2"):
+                 time_scale=0.0, seed=None, states=False, banner=BANNER, version="18.20.2", cdr=None):
         super().__init__(host, port, username, secret, extensions, trunk, failing, time_scale, seed)
+        # CDR rows as Asterisk writes them, into a table (a CdrSource) or to a callable taking the rows
+        if isinstance(cdr, cdr_service.CdrSource):
+            cdr = CdrBackend(cdr)
+        self.cdr_backend = cdr
+        self.cdr = CdrRecorder(cdr) if cdr is not None else None
         self.banner = banner  # bytes: the greeting (an older Asterisk's, to test refusing it)
         self.version = version
         self.logoffs = 0
@@ -855,6 +862,8 @@ class AmiSimulator(SimulatorServer):
         if not event.get("Timestamp"):
             event["Timestamp"] = f"{time.time():.6f}"
         self._track(event)
+        if self.cdr is not None:  # written whether anyone listens or not, as a PBX does
+            self.cdr.feed(event)
         if self.states is not None:
             for caused in self.states.stamp(self.states.on_event(event)):
                 self.send_event(caused)
@@ -929,10 +938,14 @@ class AmiSimulator(SimulatorServer):
         script = played.script
         start = time.time()
         previous = 0.0
+        # Played in (scaled) real time, the events carry the times they are
+        # sent at: a faster PBX's shorter call, the same on every clock (link
+        # losses, CDRs). Played at once (0), they carry the script's times.
+        clock = scale if scale > 0 else 1.0
         for index, (t, event) in enumerate(script.events):
             if hold and index == script.hold_index:
                 await played.released.wait()
-                start = time.time() - t
+                start = time.time() - t * clock
             delay = (t - previous) * scale
             previous = t
             if delay > 0:
@@ -940,7 +953,7 @@ class AmiSimulator(SimulatorServer):
             else:
                 await asyncio.sleep(0)
             event = dict(event)
-            event["Timestamp"] = f"{start + t:.6f}"
+            event["Timestamp"] = f"{start + t * clock:.6f}"
             self.send_event(event)
 
     async def replay(self, path, speed=0.0, loop=False, rewrite_ids=True):
@@ -1257,9 +1270,16 @@ def main(argv=None):
     parser.add_argument("--states", action="store_true",
                         help="keep device states and the members of queue 'support' (QueueStatus, QueueAdd, "
                         "QueuePause, QueueRemove, DeviceStateList, ExtensionStateList)")
+    parser.add_argument("--cdr-dsn", metavar="URL",
+                        help="write CDR rows as Asterisk does into this table: postgresql://user:password@host:port/"
+                        "database?table=cdr or mysql://... (&tz=Europe/Prague: the zone of its naive times)")
+    args = parser.parse_args(argv)
+    cdr = cdr_service.parse_dsn(args.cdr_dsn) if args.cdr_dsn else None
+    if cdr is not None:
+        cdr_service.create_table(cdr)
     return serve(lambda args, extensions: AmiSimulator(args.host, args.port, args.user, args.secret,
                                                        extensions=extensions, trunk=args.trunk, seed=args.seed,
-                                                       time_scale=1.0, states=args.states), parser.parse_args(argv))
+                                                       time_scale=1.0, states=args.states, cdr=cdr), args)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,16 @@ def _epoch(moment):
     return moment.timestamp()
 
 
+def _age(channel):
+    """Seconds since a listed channel (``CoreShowChannel``) was created: its
+    ``Duration`` (``HH:MM:SS``), 0 when it says nothing readable."""
+    try:
+        hours, minutes, seconds = (int(part) for part in str(channel.get("Duration") or "").split(":"))
+    except ValueError:
+        return 0
+    return max(0, hours * 3600 + minutes * 60 + seconds)
+
+
 class _Channel:
     __slots__ = ("uid", "name", "call", "is_local", "endpoint", "is_trunk", "cid_num",
                  "cid_name", "exten", "hungup", "cause", "created")
@@ -315,15 +325,19 @@ class CallTracker:
                 call.real_time = call.real_time and lost_at is not None
             if gone:
                 self._after(call, lost, out)
-        for uid, channel in listed.items():
+        # a call taken up begins when its oldest channel was created, as the PBX's list says
+        for uid, channel in sorted(listed.items(), key=lambda item: -_age(item[1])):
             if uid in self._channels or uid in self._dead:
                 continue
-            chan = self._channel(uid, channel.get("Channel"), channel.get("Linkedid"), ts, False)
+            chan = self._channel(uid, channel.get("Channel"), channel.get("Linkedid"), ts - _age(channel), False)
             self._update_ids(chan, channel)
             chan.call.adopted = True
-            if str(channel.get("ChannelState")) == "6" and chan is not chan.call.origin:
+            state = str(channel.get("ChannelState"))
+            if state in ("5", "6") and chan is not chan.call.origin:
+                # a party dialled: ringing (its answer is still to come) or up
                 leg = self._add_leg(chan.call, chan, None, ts)
-                self._answer(chan.call, leg, ts)
+                if state == "6":
+                    self._answer(chan.call, leg, ts)
         return out
 
     def close_calls(self, call_ids, at=None):

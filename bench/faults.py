@@ -1,0 +1,288 @@
+"""Faults: the ``k2cc-bridge`` command against the AMI simulator under seeded
+mixed traffic (queues, transfers, pickups of the simulator's mix), once
+without faults and once with two dropped connections, a half-open link longer
+than a ping cycle and a bridge restart (SIGTERM, start again), with the
+simulator writing its CDRs into a PostgreSQL table the PBX's CDR source
+points at. Prints figures:
+
+    python3 bench/faults.py [--calls-per-minute 150] [--duration 80] [--time-scale 1] [--seed 7] [--no-cdr]
+                            [--check]
+
+- calls recorded / calls made, and how many were recovered from CDR;
+- for each fault, the time from the fault to the link back (the simulator
+  sees the bridge logged in again) and, for the half-open link, the time
+  until the bridge found out;
+- calls left open, duplicates, and the calls whose disposition or talk time
+  (more than 1 s off) differ from the same call of the run without faults.
+
+With ``--check`` it exits 1 when a call is missing, left open or doubled
+(how ``tests/test_fault_run.py`` uses it); with ``--strict`` too when a call
+the bridge saw (not recovered from CDR) differs from the run without faults. Needs Odoo 18
+importable and PostgreSQL running; makes a database of its own (and one for
+the CDR table) and drops them afterwards.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from odoo_db import addons_path, drop_database, open_database  # noqa: E402
+
+from k2_contact_center.services import cdr  # noqa: E402
+from k2_contact_center.services.ami.simulator import SimulatorThread  # noqa: E402
+
+EXTENSIONS = ("201", "202", "203", "204")
+# what a call's CDR cannot tell (services/cdr.py): the disposition it gives instead
+CDR_READS = {"cancelled": "no_answer"}
+
+
+class Bridge:
+    """The ``k2cc-bridge`` command for one PBX, as a process of its own."""
+
+    def __init__(self, database, code, log):
+        self.database = database
+        self.code = code
+        self.log = log
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "odoo", f"--addons-path={addons_path()}", "k2cc-bridge", "-d", self.database,
+             "--pbx", self.code, "--interval", "2", "--log-level=info", f"--logfile={self.log}"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    def stop(self, timeout=30):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Run:
+    def __init__(self, registry, database, code, args, source, faults):
+        self.registry = registry
+        self.database = database
+        self.code = code
+        self.args = args
+        self.source = source
+        self.faults = faults
+        self.timings = []  # (kind, seconds to link back, seconds to detection or None)
+        self.fault_times = []  # (kind, epoch of the fault, seconds to link back)
+        self.sim = SimulatorThread(username="odoo", secret="faults", extensions=EXTENSIONS, seed=args.seed,
+                                   cdr=source)
+        self.log = tempfile.NamedTemporaryFile(prefix=f"k2cc-bridge-{code}-", suffix=".log", delete=False).name
+        self.bridge = Bridge(database, code, self.log)
+
+    # -- what the simulator sees --
+    def clients(self):
+        # the client objects themselves: held here, a new one never takes an old one's id()
+        return {client for client in list(self.sim.simulator.clients) if client.logged_in}
+
+    def wait_new_client(self, before, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.clients() - before:
+                return time.monotonic()
+            time.sleep(0.01)
+        raise TimeoutError(f"{self.code}: the bridge did not log in again")
+
+    def wait_gone(self, clients, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not clients & set(self.sim.simulator.clients):
+                return time.monotonic()
+            time.sleep(0.01)
+        raise TimeoutError(f"{self.code}: the silent link was never given up")
+
+    # -- the run --
+    def setup(self):
+        port = self.sim.start()
+        with self.registry.cursor() as cr:
+            from odoo import SUPERUSER_ID, api  # noqa: PLC0415 - Odoo is imported by open_database
+
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            vals = {"code": self.code, "name": f"Faults {self.code}", "host": "127.0.0.1", "port": port,
+                    "username": "odoo", "password": "faults", "country_id": env.ref("base.cz").id,
+                    "extension_prefix": "221122", "extension_patterns": "2XX, 6XX", "trunk_names": "k2-trunk",
+                    "tz": "UTC"}
+            if self.source is not None:
+                vals.update(cdr_kind="pgsql", cdr_host=self.source.host, cdr_database=self.source.database,
+                            cdr_user=self.source.user, cdr_table=self.source.table)
+            self.pbx_id = env["k2.cc.pbx"].create(vals).id
+
+    def play(self):
+        args = self.args
+        self.bridge.start()
+        self.wait_new_client(set())
+        scale = args.time_scale
+        traffic = self.sim.run(lambda sim: sim._spawn(sim.traffic(args.calls_per_minute, args.duration, args.seed,
+                                                                 scale)))
+        started = time.monotonic()
+        span = args.duration * scale
+        if self.faults:
+            for offset, kind in ((0.1, "drop"), (0.25, "half-open"), (0.55, "restart"), (0.8, "drop")):
+                wait = started + offset * span - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                self.fault(kind)
+        while not traffic.done() or self.sim.simulator._tasks:
+            time.sleep(0.2)
+        self.made = list(self.sim.simulator.expected_calls)
+
+    def fault(self, kind):
+        before = self.clients()
+        at = time.monotonic()
+        detected = None
+        if kind == "drop":
+            self.sim.run(lambda sim: sim.drop_connections())
+        elif kind == "half-open":
+            self.sim.run(lambda sim: sim.stop_answering_pings(True))
+            detected = self.wait_gone(before) - at
+            self.sim.run(lambda sim: sim.stop_answering_pings(False))
+        else:
+            self.bridge.stop()
+            self.bridge.start()
+        back = self.wait_new_client(before) - at
+        self.timings.append((kind, back, detected))
+        self.fault_times.append((kind, time.time() - (time.monotonic() - at), back))
+
+    def settle(self, timeout=90):
+        """Wait for the history to hold every call made, ended, and for the
+        bridge to have read the CDRs of the calls it took up in progress."""
+        deadline = time.monotonic() + timeout
+        wanted = {want["call_id"] for want in self.made}
+        while time.monotonic() < deadline:
+            calls = self.history()
+            if wanted <= set(calls) and all(call["state"] == "done" for call in calls.values()):
+                break
+            time.sleep(0.5)
+        time.sleep(5)  # the bridge reads a call's CDR 2 s after it ended (bridge.runner.CDR_DELAY)
+        self.bridge.stop()
+        self.sim.stop()
+
+    def history(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT pbx_call_id, state, disposition, talk_duration, cdr_recovered, start::text, "
+                       "answer_time::text AS answer, \"end\"::text FROM k2_cc_call WHERE pbx_id = %s", [self.pbx_id])
+            rows = cr.dictfetchall()
+        self.duplicates = len(rows) - len({row["pbx_call_id"] for row in rows})
+        return {row["pbx_call_id"]: row for row in rows}
+
+
+def compare(calm, hit, strict=False):
+    """Figures and the problems ``--check`` fails on."""
+    base = calm.history()
+    calls = hit.history()
+    problems = []
+    made = len(hit.made)
+    missing = [want for want in hit.made if want["call_id"] not in calls]
+    left_open = [call_id for call_id, call in calls.items() if call["state"] != "done"]
+    recovered = [call for call in calls.values() if call["cdr_recovered"]]
+    differ_seen, differ_recovered = [], []
+    for index, want in enumerate(hit.made):
+        call = calls.get(want["call_id"])
+        twin = base.get(calm.made[index]["call_id"]) if index < len(calm.made) else None
+        if call is None or twin is None:
+            continue
+        disposition = twin["disposition"]
+        if call["cdr_recovered"]:
+            disposition = CDR_READS.get(disposition, disposition)
+        if call["disposition"] != disposition or abs((call["talk_duration"] or 0) - (twin["talk_duration"] or 0)) > 1:
+            (differ_recovered if call["cdr_recovered"] else differ_seen).append(
+                (want["kind"], twin["disposition"], call["disposition"], twin["talk_duration"], call["talk_duration"]))
+    print(f"Run without faults: {len(base)} calls recorded / {len(calm.made)} made")
+    print(f"Run with faults: {len(calls)} calls recorded / {made} made; {len(recovered)} recovered from CDR; "
+          f"{len(left_open)} left open; {hit.duplicates} duplicates; {len(missing)} missing")
+    for kind, back, detected in hit.timings:
+        found = f", found out after {detected:.1f} s" if detected is not None else ""
+        print(f"  {kind}: link back {back:.1f} s after the fault{found}")
+    print(f"Calls the bridge saw that differ from the run without faults: {len(differ_seen)}")
+    for item in differ_seen:
+        kind, before, after, talk_before, talk_after = item
+        print(f"  {kind}: {before} {talk_before}s without faults, {after} {talk_after}s with")
+    print(f"Calls recovered from CDR that differ (beyond what a CDR cannot tell): {len(differ_recovered)}")
+    for item in differ_recovered:
+        kind, before, after, talk_before, talk_after = item
+        print(f"  {kind}: {before} {talk_before}s without faults, {after} {talk_after}s from CDR")
+    if len(base) != len(calm.made):
+        problems.append(f"the run without faults recorded {len(base)} of {len(calm.made)} calls")
+    if missing:
+        problems.append(f"{len(missing)} calls missing: {sorted({want['kind'] for want in missing})}")
+    if left_open:
+        problems.append(f"{len(left_open)} calls left open")
+    if hit.duplicates:
+        problems.append(f"{hit.duplicates} duplicates")
+    if differ_seen and strict:
+        problems.append(f"{len(differ_seen)} calls differ from the run without faults")
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls-per-minute", type=float, default=150.0)
+    parser.add_argument("--duration", type=float, default=80.0, help="seconds of traffic (simulated time)")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="real seconds per simulated second")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-cdr", action="store_true", help="no CDR source: what an outage costs without one")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a call is lost, left open or doubled")
+    parser.add_argument("--strict", action="store_true",
+                        help="with --check, also fail when a call the bridge saw differs from the run without faults")
+    parser.add_argument("--dump", metavar="FILE", help="write both runs' calls and faults as JSON")
+    args = parser.parse_args(argv)
+    database = f"k2cc_faults_{os.getpid()}"
+    cdr_database = f"{database}_cdr"
+    registry = open_database(database, fresh=True)
+    import psycopg2  # noqa: PLC0415 - Odoo's driver, there once Odoo is
+
+    admin = psycopg2.connect(dbname="postgres")
+    admin.autocommit = True
+    user = admin.get_dsn_parameters().get("user") or ""
+    with admin.cursor() as cr:
+        cr.execute(f'CREATE DATABASE "{cdr_database}"')
+    runs = []
+    try:
+        sources = []
+        for table in ("cdr_calm", "cdr_faults"):
+            source = None if args.no_cdr else cdr.CdrSource("pgsql", "", 0, cdr_database, user, "", table, "UTC")
+            if source is not None:
+                cdr.create_table(source)
+            sources.append(source)
+        calm = Run(registry, database, "CALM", args, sources[0], faults=False)
+        hit = Run(registry, database, "FAULTS", args, sources[1], faults=True)
+        runs = [calm, hit]
+        for run in runs:
+            run.setup()
+            run.play()
+            run.settle()
+        problems = compare(calm, hit, args.strict)
+        if args.dump:
+            Path(args.dump).write_text(json.dumps({
+                run.code: {"made": run.made, "history": run.history(), "faults": run.fault_times} for run in runs
+            }, indent=1, default=str))
+    finally:
+        for run in runs:
+            run.bridge.stop()
+        drop_database(database)
+        with admin.cursor() as cr:
+            cr.execute(f'DROP DATABASE IF EXISTS "{cdr_database}" WITH (FORCE)')
+        admin.close()
+    print("Bridge logs: " + ", ".join(run.log for run in runs))
+    if problems:
+        print("PROBLEMS: " + "; ".join(problems))
+    return 1 if args.check and problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

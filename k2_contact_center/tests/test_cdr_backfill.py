@@ -1,0 +1,183 @@
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+
+import psycopg2
+
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from ..bridge.runner import PbxLink
+from ..services import cdr
+from ..services.ami.simulator import SimulatorThread
+from .common import LinkedPbxMixin
+
+
+@tagged("post_install", "-at_install")
+class TestCdrBackfill(LinkedPbxMixin, TransactionCase):
+    """The simulator writes its CDR rows into a PostgreSQL table as Asterisk's
+    cdr_pgsql does; after an outage the bridge recovers from there the calls
+    it could not see, and only those."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cdr_db = f"k2cc_cdr_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        admin = psycopg2.connect(dbname="postgres")
+        admin.autocommit = True
+        with admin.cursor() as cr:
+            cr.execute(f'CREATE DATABASE "{cls.cdr_db}"')
+        cls.cdr_user = admin.get_dsn_parameters().get("user") or ""
+        admin.close()
+        cls.addClassCleanup(cls._drop_cdr_db)
+        cls.source = cdr.CdrSource("pgsql", "", 0, cls.cdr_db, cls.cdr_user, "", "cdr", "Europe/Prague")
+        cdr.create_table(cls.source)
+
+    @classmethod
+    def _cdr_sql(cls, sql):
+        connection = psycopg2.connect(dbname=cls.cdr_db)
+        with connection, connection.cursor() as cr:
+            cr.execute(sql)
+        connection.close()
+
+    @classmethod
+    def _drop_cdr_db(cls):
+        admin = psycopg2.connect(dbname="postgres")
+        admin.autocommit = True
+        with admin.cursor() as cr:
+            cr.execute(f'DROP DATABASE IF EXISTS "{cls.cdr_db}" WITH (FORCE)')
+        admin.close()
+
+    def setUp(self):
+        super().setUp()
+        self._cdr_sql("TRUNCATE cdr")  # the PBX of each test is new, its CDRs too
+        self.sim = SimulatorThread(username="odoo", secret="s3cret", extensions=("201", "202"), seed=11,
+                                   cdr=self.source)
+        self.port = self.sim.start()
+        self.addCleanup(self.sim.stop)
+        self.agent = new_test_user(self.env, "k2cdr", groups="base.group_user")
+        self.pbx = self.env["k2.cc.pbx"].create({
+            "code": "CDR", "name": "Simulator with CDR", "country_id": self.env.ref("base.cz").id,
+            "extension_prefix": "221122", "extension_patterns": "2XX, 6XX", "trunk_names": "k2-trunk",
+            "connector": "ami", "host": "127.0.0.1", "port": self.port, "username": "odoo", "password": "s3cret",
+            "tz": "Europe/Prague", "cdr_kind": "pgsql", "cdr_database": self.cdr_db, "cdr_user": self.cdr_user,
+            "cdr_table": "cdr",
+        })
+        self.env["k2.cc.line"].create([
+            {"pbx_id": self.pbx.id, "extension": "201", "user_id": self.agent.id},
+            {"pbx_id": self.pbx.id, "extension": "202"},
+        ])
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.env.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        self.link = self.start_link()
+
+    def start_link(self):
+        link = PbxLink(self.env.cr.dbname, self.pbx.id, ping_interval=0.5)
+        self.assertTrue(link.start())
+        self.addCleanup(link.stop)
+        return link
+
+    def cdr_written(self):
+        self.sim.run(lambda sim: None)  # the simulator's loop handed over what it had
+        self.sim.simulator.cdr_backend.join()
+
+    def backfilled(self, link):
+        """Wait until the backfills the link started are read and written."""
+        deadline = time.monotonic() + 30
+        while not link.backfills and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(link.backfills, "a backfill after the link came back")
+        for thread in list(link.backfills):
+            thread.join(30)
+        while len(link.sink) and time.monotonic() < deadline:  # items leave the buffer once written
+            time.sleep(0.05)
+
+    def history(self):
+        return self.read_db(lambda env: {call.pbx_call_id: (call.cdr_recovered, call.disposition, call.direction,
+                                                            call.caller_number, call.talk_duration)
+                                         for call in env["k2.cc.call"].search([("pbx_id", "=", self.pbx.id)])})
+
+    def test_calls_made_while_the_link_was_half_open_are_recovered_once(self):
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        seen = self.play(["inbound_answered", "outbound_busy"])
+        self.wait_for(lambda env: len(self.finished_calls(env)) == 2, "the calls seen live")
+        spanning = self.sim.run(lambda sim: sim.play_call("internal", hold=True))
+        self.wait_for(lambda env: env["k2.cc.call"].search_count([("pbx_id", "=", self.pbx.id),
+                                                                   ("state", "=", "talking")]),
+                      "the call that spans the outage to be answered")
+        self.sim.run(lambda sim: sim.stop_answering_pings(True))
+        unseen = self.play(["queue", "internal_no_answer", "outbound_answered"])
+        spanning.release()
+        self.sim.run(lambda _sim: spanning.done)
+        self.wait_for(lambda env: self.link_state() != "connected", "the silent link to be detected", timeout=15)
+        self.cdr_written()
+        self.sim.run(lambda sim: sim.stop_answering_pings(False))
+        self.wait_for(lambda env: self.link_state() == "connected", "the link to come back", timeout=15)
+        self.backfilled(self.link)
+        every = seen + spanning.expected + unseen
+        self.wait_for(lambda env: len(self.finished_calls(env)) == len(every), "every call in the history")
+        history = self.history()
+        self.assertEqual(sorted(history), sorted(want["call_id"] for want in every), "no call missing, none twice")
+        for want in every:
+            recovered, disposition, direction, caller, _talk = history[want["call_id"]]
+            self.assertEqual(recovered, want in unseen, want["kind"])
+            self.assertEqual((disposition, direction, caller),
+                             (want["disposition"], want["direction"], want["caller"]), want["kind"])
+        pbx = self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).read(
+            ["cdr_recovered", "cdr_error"])[0])
+        self.assertEqual((pbx["cdr_recovered"], pbx["cdr_error"]), (len(unseen), False))
+        # the call whose end the link lost: the resync closed it when the link was lost, the CDR says how
+        # long it really lasted
+        now = datetime.now(UTC)
+        rows = cdr.read_rows(self.source, *cdr.window(now, now, margin=600))
+        (billsec,) = [row["billsec"] for row in rows if row["linkedid"] == spanning.expected[0]["call_id"]]
+        self.assertAlmostEqual(history[spanning.expected[0]["call_id"]][4], billsec, delta=1)
+
+    def test_calls_made_while_no_bridge_ran_are_recovered_at_start(self):
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        seen = self.play(["internal"])
+        self.wait_for(lambda env: len(self.finished_calls(env)) == 1, "the call seen live")
+        self.link.stop()  # a deploy: the bridge stops, the PBX goes on
+        unseen = self.play(["inbound_answered", "queue", "blind_transfer"])
+        self.cdr_written()
+        link = self.start_link()
+        self.wait_for(lambda env: self.link_state() == "connected", "the new bridge's link")
+        self.backfilled(link)
+        history = self.history()
+        self.assertEqual(sorted(history), sorted(want["call_id"] for want in seen + unseen))
+        self.assertEqual({call_id for call_id, facts in history.items() if facts[0]},
+                         {want["call_id"] for want in unseen})
+        # the bridge starting once more reads the same window again: still nothing twice
+        link.stop()
+        link = self.start_link()
+        self.backfilled(link)
+        self.assertEqual(len(self.history()), len(seen + unseen))
+
+    def test_a_cdr_source_that_is_down_is_a_warning_on_the_pbx_only(self):
+        self.link.stop()
+        self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).write(
+            {"cdr_host": "127.0.0.1", "cdr_port": 1}))
+        unseen = self.play(["inbound_answered"])
+        with self.assertLogs("odoo.addons.k2_contact_center.bridge.runner", "WARNING") as logs:
+            link = self.start_link()
+            self.wait_for(lambda env: self.link_state() == "connected", "the link")
+            self.backfilled(link)
+        self.assertIn("could not be read from the CDR source", "\n".join(logs.output))
+        error = self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).cdr_error)
+        self.assertIn("could not be read from the CDR source", error)
+        self.assertNotIn(unseen[0]["call_id"], self.history())
+        seen = self.play(["outbound_answered"])
+        self.wait_for(lambda env: len(self.finished_calls(env)) == 1, "a call after the failed backfill")
+        self.assertEqual(list(self.history()), [seen[0]["call_id"]])
+        self.assertEqual(self.link_state(), "connected")
+
+    def test_test_cdr_connection(self):
+        self.link.stop()
+        pbx = self.env["k2.cc.pbx"].browse(self.pbx.id)
+        ok = pbx.action_test_cdr()
+        self.assertEqual(ok["params"]["type"], "success")
+        pbx.cdr_table = "no_such_table"
+        failed = pbx.action_test_cdr()
+        self.assertEqual(failed["params"]["type"], "danger")
+        self.assertIn("no_such_table", failed["params"]["message"])
