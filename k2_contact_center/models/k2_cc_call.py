@@ -525,10 +525,7 @@ class K2CcCall(models.Model):
         if not partner:
             raise UserError(self.env._("This contact no longer exists."))
         partner.check_access("read")
-        if not self._cc_number_on(partner):
-            self.env["k2.cc.partner.number"].sudo().create(
-                {"partner_id": partner.id, "kind": kind, "number": self._cc_number_to_keep()})
-        self.write(self._cc_identity_values(partner, kind))
+        self._cc_keep_number_on(partner, kind)
         return self._cc_my_card()
 
     def cc_pick_contact(self, partner_id):
@@ -538,14 +535,15 @@ class K2CcCall(models.Model):
         self.ensure_one()
         self.check_access("write")
         partner = self.env["res.partner"].browse(partner_id).exists()
-        match = self.env["res.partner"]._cc_match_numbers(self._cc_number_to_keep(), self.pbx_id).filtered(
-            lambda number: number.partner_id == partner)[:1]
+        number = self._cc_number_to_keep()
+        match = self.env["res.partner"]._cc_match_numbers(number, self.pbx_id).filtered(
+            lambda found: found.partner_id == partner)[:1]
         if not partner or not (match or partner in self.candidate_ids):
             raise UserError(self.env._("%(name)s does not have the number %(number)s.",
-                                       name=partner.display_name or "?", number=self._cc_number_to_keep()))
+                                       name=partner.display_name or "?", number=number))
         partner.check_access("read")
         self.write(self._cc_identity_values(partner, match.kind or self.match_kind))
-        e164 = self.env["res.partner"]._cc_e164(self._cc_number_to_keep(), self.pbx_id)
+        e164 = self.env["res.partner"]._cc_e164(number, self.pbx_id)
         if e164:
             self.env["k2.cc.number.pick"]._cc_remember(e164, partner)
         return self._cc_my_card()
@@ -566,11 +564,7 @@ class K2CcCall(models.Model):
         partner = lead.partner_id
         if not partner:
             raise UserError(self.env._("The lead %(name)s could not become a contact.", name=lead.name))
-        kind = "cc"
-        if not self._cc_number_on(partner):
-            self.env["k2.cc.partner.number"].sudo().create(
-                {"partner_id": partner.id, "kind": kind, "number": self._cc_number_to_keep()})
-        self.write(self._cc_identity_values(partner, kind))
+        self._cc_keep_number_on(partner, "cc")
         return self._cc_my_card()
 
     def _cc_number_to_keep(self):
@@ -579,6 +573,13 @@ class K2CcCall(models.Model):
         if not number:
             raise UserError(self.env._("This call has no outside number to keep on a contact."))
         return number
+
+    def _cc_keep_number_on(self, partner, kind):
+        """The call is ``partner``'s, and its number one of theirs (as ``kind`` when new)."""
+        if not self._cc_number_on(partner):
+            self.env["k2.cc.partner.number"].sudo().create(
+                {"partner_id": partner.id, "kind": kind, "number": self._cc_number_to_keep()})
+        self.write(self._cc_identity_values(partner, kind))
 
     def _cc_number_on(self, partner):
         """The contact-center number of ``partner`` this call's number is, if any."""

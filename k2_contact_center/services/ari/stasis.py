@@ -44,12 +44,16 @@ answered). Here:
   before) starts there, at its ``creationtime``.
 """
 
-from collections import OrderedDict
-
 HELPER_PREFIXES = ("UnicastRTP/", "Snoop/", "Announcer/", "Recorder/", "AudioSocket/", "WebSocket/")
 # Channels the addon's own ARI originate creates (``channelId``): never an application's agent leg.
 OWN_PREFIX = "k2cc-"
 _MEMORY = 5000
+
+
+def _bounded(mapping):
+    """Forget the oldest entries of ``mapping`` (insertion order) beyond :data:`_MEMORY`."""
+    while len(mapping) > _MEMORY:
+        mapping.pop(next(iter(mapping)))
 
 
 def is_helper(channel):
@@ -59,14 +63,13 @@ def is_helper(channel):
 
 
 class _Held:
-    """A caller an application holds: since when, in which queue (holding bridge)."""
+    """A caller an application holds, and in which queue (holding bridge)."""
 
-    __slots__ = ("uid", "channel", "since", "queue", "joined", "bridge", "ringing", "connected")
+    __slots__ = ("uid", "channel", "queue", "joined", "bridge", "ringing", "connected")
 
-    def __init__(self, uid, channel, since):
+    def __init__(self, uid, channel):
         self.uid = uid
         self.channel = channel  # its latest ARI Channel object
-        self.since = since
         self.queue = None  # the holding bridge's queue name, once it entered one
         self.joined = None
         self.bridge = None  # the holding bridge it is in now
@@ -78,13 +81,12 @@ class StasisCalls:
     """The Stasis part of the ARI translator; see the module docstring."""
 
     def _init_stasis(self):
-        self._held = OrderedDict()  # caller uid -> _Held, first held first
+        self._held = {}  # caller uid -> _Held, first held first
         self._agent_legs = {}  # agent leg uid -> (caller uid, the caller's ARI Channel)
         self._bridges = {}  # bridge id -> (is holding, queue name)
         self._members = {}  # bridge id -> set of channel uids in it
         self._hangup_asked = {}  # uid -> cause of its hang-up request
-        self._ended = OrderedDict()  # uids whose StasisEnd was their end
-        self._in_stasis = set()
+        self._ended = {}  # uids whose StasisEnd was their end
         self._waiting_legs = {}  # agent leg uid -> its BridgeEnter, until its caller joins the bridge
         self.helpers = 0  # events of helper channels left out
 
@@ -105,12 +107,17 @@ class StasisCalls:
     def _remember_bridge(self, bridge, event):
         holding = bridge.get("bridge_type") == "holding" or bridge.get("technology") == "holding_bridge"
         self._bridges[bridge["id"]] = (holding, self._queue_name(bridge, event))
-        while len(self._bridges) > _MEMORY:
-            self._bridges.pop(next(iter(self._bridges)))
+        _bounded(self._bridges)
         return self._bridges[bridge["id"]]
 
     def _queue_event(self, name, ts, held, **extra):
         return self._ami(name, ts, held.channel, self._chans.get(held.uid), Queue=held.queue, **extra)
+
+    def _member(self, leg_uid):
+        """The queue-member headers of an agent's leg."""
+        leg = self._chans.get(leg_uid)
+        name = leg.name if leg else ""
+        return {"DestUniqueid": leg_uid, "Interface": name, "MemberName": name}
 
     def _hold_time(self, held, ts):
         if held.joined is None or ts is None:
@@ -129,9 +136,8 @@ class StasisCalls:
             return
         if fresh:  # the application's own stream: nothing of the channel came before
             out.append(self._ami("Newchannel", self._timestamp(channel.get("creationtime")) or ts, channel, chan))
-        self._in_stasis.add(uid)
         if uid not in self._agent_legs and uid not in self._held and channel.get("state") != "Down":
-            self._held[uid] = _Held(uid, channel, ts)
+            self._held[uid] = _Held(uid, channel)
         out.append(self._ami("StasisStart", ts, channel, chan))
 
     def _on_stasis_end(self, event, ts, out):
@@ -141,7 +147,6 @@ class StasisCalls:
         if self._waiting(chan):
             self._hold(chan, event, ts, True)
             return
-        self._in_stasis.discard(uid)
         out.append(self._ami("StasisEnd", ts, channel, chan))
         if uid in self._hangup_asked and chan is not None:
             cause = self._hangup_asked.pop(uid)
@@ -149,15 +154,13 @@ class StasisCalls:
             out.append(self._ami("Hangup", ts, channel, chan, Cause=cause or "16", **{"Cause-txt": ""}))
             self._drop_channel(chan, self._linkedid(chan, channel))
             self._ended[uid] = True
-            while len(self._ended) > _MEMORY:
-                self._ended.popitem(last=False)
+            _bounded(self._ended)
 
     def _stasis_hangup_request(self, event):
         channel = event.get("channel") or {}
         if channel.get("id"):
             self._hangup_asked[channel["id"]] = str(event.get("cause") or "")
-            while len(self._hangup_asked) > _MEMORY:
-                self._hangup_asked.pop(next(iter(self._hangup_asked)))
+            _bounded(self._hangup_asked)
 
     def _stasis_destroyed(self, event, ts, out):
         """True when the channel already ended (its StasisEnd): nothing more to say."""
@@ -165,7 +168,6 @@ class StasisCalls:
         if self._ended.pop(uid, None):
             return True
         self._hangup_asked.pop(uid, None)
-        self._in_stasis.discard(uid)
         self._forget_held(uid, ts, out)
         return False
 
@@ -194,7 +196,7 @@ class StasisCalls:
             if held is None:
                 if uid in self._agent_legs:
                     return
-                held = self._held[uid] = _Held(uid, channel, ts)
+                held = self._held[uid] = _Held(uid, channel)
             held.channel, held.bridge = channel, bridge["id"]
             if held.queue != queue or held.joined is None:
                 held.queue, held.joined = queue, ts
@@ -225,10 +227,8 @@ class StasisCalls:
             return
         held.connected = True
         if held.queue:
-            leg = self._chans.get(leg_uid)
-            out.append(self._queue_event(
-                "AgentConnect", ts, held, DestUniqueid=leg_uid, Interface=leg.name if leg else "",
-                MemberName=leg.name if leg else "", HoldTime=self._hold_time(held, ts), RingTime="0"))
+            out.append(self._queue_event("AgentConnect", ts, held, HoldTime=self._hold_time(held, ts), RingTime="0",
+                                         **self._member(leg_uid)))
 
     def _stasis_left(self, event, ts, channel, out):
         bridge = event["bridge"]
@@ -280,8 +280,7 @@ class StasisCalls:
         if status == "ANSWER":
             return True  # answered to the application: the caller's answer is the bridge
         self._on_dial_plain(dict(event, caller=caller), ts, out)
-        leg = self._chans.get(uid)
-        member = {"DestUniqueid": uid, "Interface": leg.name if leg else "", "MemberName": leg.name if leg else ""}
+        member = self._member(uid)
         final = status not in ("", "RINGING", "PROGRESS", "PROCEEDING")
         if final and held is not None:
             held.ringing.discard(uid)
