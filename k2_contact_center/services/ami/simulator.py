@@ -42,6 +42,7 @@ transfers of an inbound call, and click-to-call (an originate).
 import argparse
 import asyncio
 import contextlib
+import inspect
 import itertools
 import logging
 import random
@@ -1190,7 +1191,8 @@ class SimulatorThread:
     def run(self, fn, timeout=10.0):
         async def wrapper():
             result = fn(self.simulator)
-            if asyncio.iscoroutine(result):
+            # a coroutine, a task (``played.done``) or a gathering of tasks: what the caller waits for
+            if inspect.isawaitable(result):
                 result = await result
             return result
         return asyncio.run_coroutine_threadsafe(wrapper(), self.loop).result(timeout)
