@@ -98,7 +98,7 @@ def test_live_updates_ring_then_talk():
     for before, after in zip(live, live[1:], strict=False):
         assert before != after
     assert set(live[0]) == {"call_id", "start", "state", "direction", "caller", "caller_name",
-                            "callee", "ringing", "answered_by", "queue", "waiting_since", "adopted"}
+                            "callee", "ringing", "answered_by", "queue", "waiting_since", "transfers", "adopted"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

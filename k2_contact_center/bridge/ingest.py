@@ -85,8 +85,10 @@ def values_from_pbx(pbx, lines, kind, data, call):
     line = lines.owner(direction, data, answered, rang)
     if line:
         vals.update(line_id=line.id, user_id=line.user_id.id)
-    if rang | answered:
-        vals["rang_line_ids"] = [(4, rang_line.id) for rang_line in rang | answered]
+    # a colleague the call was handed to takes part in it (sees it, gets its card) as a line that rang does
+    handed = lines.lines_of([transfer.get("to") for transfer in data.get("transfers") or ()])
+    if rang | answered | handed:
+        vals["rang_line_ids"] = [(4, rang_line.id) for rang_line in rang | answered | handed]
     if not call or not (call.partner_id or call.match_what):
         outside = {"inbound": data.get("caller"), "outbound": data.get("callee")}.get(direction)
         vals.update(identity_values(lines.identify(outside)))
@@ -97,6 +99,8 @@ def values_from_pbx(pbx, lines, kind, data, call):
         return _keep_what_is_known(call, kind, vals, data)
     if kind == "live":
         vals["state"] = data["state"]
+        if data.get("transfers"):
+            vals["transfers"] = data["transfers"]
         if data.get("waiting_since"):
             vals["wait_start"] = utc(data["waiting_since"])
         if not call:

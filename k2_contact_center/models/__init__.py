@@ -7,6 +7,7 @@ from . import k2_cc_wallboard
 from . import k2_cc_callback
 from . import k2_cc_identification
 from . import k2_cc_call
+from . import k2_cc_call_transfer
 from . import k2_cc_partner_number
 from . import res_company
 from . import res_config_settings

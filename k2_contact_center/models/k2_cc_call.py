@@ -816,8 +816,16 @@ class K2CcCall(models.Model):
         identity = payload.get("identity")
         if identity and not self.env[identity["model"]].browse(identity["id"]).with_user(user).has_access("read"):
             identity = dict(identity, id=False, name="")  # what it is, not whose it is
+        state = payload["state"]
+        handover = payload.get("handover") or {}
+        if state in ("ringing", "talking") and (
+                own.id in payload.get("handed_over_by", ())
+                or (handover.get("state") == "done" and handover.get("by_id") == user.id)):
+            state = "transferred"  # the call goes on without this agent: their part is over
         return dict(
             payload,
+            state=state,
+            can_transfer=state == "talking" and bool(own) and payload.get("transfer_ok", False),
             identity=identity,
             autoclose_missed=own.autoclose_missed,
             autoclose_calls=own.autoclose_calls,
@@ -867,6 +875,14 @@ class K2CcCall(models.Model):
             "note_saved": bool(self.note_message_id),
             "version": _version(self),
             "originate": self._cc_originate_progress(kind, data) if self.originated else False,
+            # transfers: asked from a card, and those the PBX reported (whoever made them)
+            "transfer_ok": self.pbx_id.connector == "ami",
+            "handover": {
+                "mode": self.handover_mode, "state": self.handover_state, "target": self.handover_target or "",
+                "by": self.handover_user_id.name or "", "by_id": self.handover_user_id.id,
+                "note": self.handover_note or "",
+            } if self.handover_state else False,
+            "handed_over_by": lines.lines_of([transfer.get("by") for transfer in self.transfers or ()]).ids,
         }
 
     def _cc_originate_progress(self, kind, data):

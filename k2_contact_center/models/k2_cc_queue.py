@@ -25,6 +25,9 @@ class K2CcQueue(models.Model):
     name = fields.Char(string="Asterisk Name", required=True,
                        help="The queue's name on the PBX (queues.conf), as its events report it.")
     display_name_custom = fields.Char(string="Name", help="What users read; the Asterisk name when empty.")
+    extension = fields.Char(
+        help="The dialplan extension that puts a caller into this queue (e.g. 600): agents transfer calls to "
+        "the queue from the call card through it. Without one the queue is not offered as a transfer target.")
     pbx_id = fields.Many2one("k2.cc.pbx", string="PBX", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="pbx_id.company_id", store=True, index=True)
     active = fields.Boolean(default=True)

@@ -27,3 +27,5 @@ from . import test_agent_states
 from . import test_wallboard_ui
 from . import test_rollups
 from . import test_cdr_backfill
+from . import test_transfer
+from . import test_transfer_ui

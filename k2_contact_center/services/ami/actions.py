@@ -195,6 +195,11 @@ def attended_transfer(channel, exten, context=None):
                      Context=place("context", context) if context else None)
 
 
+def hangup(channel):
+    """``Hangup``: end ``channel`` (an attended transfer's transferer completes it, its target cancels it)."""
+    return AmiAction("Hangup", Channel=place("channel", channel))
+
+
 def redirect(channel, exten, context, priority=1):
     """``Redirect``: move ``channel`` itself to ``exten``@``context``."""
     return AmiAction("Redirect", Channel=place("channel", channel), Exten=place("extension", exten),

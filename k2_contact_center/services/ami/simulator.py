@@ -37,6 +37,10 @@ cancelled, outbound via the trunk answered or busy, internal answered or not
 answered, a queue ringing two agents of which one answers (or whose caller
 gives up, or whose time runs out), blind and attended
 transfers of an inbound call, and click-to-call (an originate).
+
+On a call being played, ``BlindTransfer``, ``Atxfer`` and ``Hangup`` are
+carried out (see ``simulated_transfers``): the rest of its script gives way
+to what the transfer makes happen.
 """
 
 import argparse
@@ -54,6 +58,7 @@ from .. import cdr as cdr_service
 from .frames import AmiFrameParser, read_ami_file
 from .simulated_cdr import CdrBackend, CdrRecorder
 from .simulated_states import STATE_ACTIONS, SimulatedStates
+from .simulated_transfers import LiveTransfers
 
 _logger = logging.getLogger(__name__)
 
@@ -158,6 +163,7 @@ class CallScript:
         self.expected = []
         self.t = 0.0
         self.hold_index = None
+        self.wait_at_end = False  # the call stays up after the last event until taken over
         self._bridges = itertools.count(1)
 
     # -- building blocks ------------------------------------------------------
@@ -345,12 +351,23 @@ class CallFactory:
         s.hangup(a)
         s.hangup(b)
 
+    def name_of(self, extension):
+        return _name_of(extension, self.extensions)
+
+    def end_call(self, s, first, second):
+        """``first`` and ``second`` talk a while, then one hangs up."""
+        self._end(s, first, second, self._talk())
+
     # -- call kinds ---------------------------------------------------------------
+    def script(self, kind):
+        """An empty script (a call's continuation, see ``simulated_transfers``)."""
+        return CallScript(self.ids, self.rng, self.trunk, kind)
+
     def build(self, kind, **params):
         method = getattr(self, "_" + kind, None)
         if kind not in CALL_KINDS or method is None:
             raise ValueError(f"unknown call kind {kind!r}; known: {', '.join(CALL_KINDS)}")
-        s = CallScript(self.ids, self.rng, self.trunk, kind)
+        s = self.script(kind)
         method(s, **params)
         return s
 
@@ -451,10 +468,22 @@ class CallFactory:
         did = DID_PREFIX + QUEUE_EXTEN
         trunk = self._inbound_leg(s, did, caller, caller_name)
         s.state(trunk, 6)
-        s.emit("QueueCallerJoin", trunk, Queue="support", Position="1", Count="1")
-        s.emit("MusicOnHoldStart", trunk, Class="default")
         if wait is None:
             wait = self.rng.uniform(1.0, 14.0) if self.rng.random() < 0.75 else self.rng.uniform(16.0, 70.0)
+        answered_by = self._queue_segment(s, trunk, agents, talk, outcome, wait)
+        if outcome != "answered":
+            gave_up = outcome == "abandoned"
+            s.expect(trunk.linkedid, "inbound", "cancelled" if gave_up else "no_answer", caller, caller_name, did,
+                     None, queue="support", queue_outcome="abandoned" if gave_up else "timeout")
+            return
+        s.expect(trunk.linkedid, "inbound", "answered", caller, caller_name, did, answered_by, queue="support",
+                 queue_outcome="answered")
+
+    def _queue_segment(self, s, trunk, agents, talk, outcome, wait):
+        """``trunk`` (up) waits in queue ``support`` until an agent answers
+        (returns who) or it leaves; the call's end."""
+        s.emit("QueueCallerJoin", trunk, Queue="support", Position="1", Count="1")
+        s.emit("MusicOnHoldStart", trunk, Class="default")
         ring = min(self._ring(), wait)
         joined = s.t
         s.wait(wait - ring)
@@ -487,9 +516,7 @@ class CallFactory:
             if not gave_up:
                 s.emit("VarSet", trunk, privilege="dialplan,all", Variable="QUEUESTATUS", Value="TIMEOUT")
             s.hangup(trunk)
-            s.expect(trunk.linkedid, "inbound", "cancelled" if gave_up else "no_answer", caller, caller_name, did,
-                     None, queue="support", queue_outcome="abandoned" if gave_up else "timeout")
-            return
+            return None
         winner = self.rng.randrange(len(phones))
         answering, agent = phones[winner], agents[winner]
         s.state(answering, 6)
@@ -510,8 +537,7 @@ class CallFactory:
         self._end(s, trunk, answering, talk)
         s.emit("AgentComplete", trunk, answering, Queue="support", Interface=f"PJSIP/{agent}",
                HoldTime=held, TalkTime=str(round(talk)), Reason="caller")
-        s.expect(trunk.linkedid, "inbound", "answered", caller, caller_name, did, agent, queue="support",
-                 queue_outcome="answered")
+        return agent
 
     def _queue_abandoned(self, s, **params):
         self._queue(s, outcome="abandoned", **params)
@@ -535,52 +561,91 @@ class CallFactory:
         if first is None or second is None:
             first, second = self._two_extensions()
         trunk, phone, did, caller, caller_name = self._transfer_start(s, first, caller, caller_name)
-        bridge_id = phone.bridge
-        s.emit("BlindTransfer", **{"Result": "Success"}, **phone.headers("Transferer"),
-               **trunk.headers("Transferee"), BridgeUniqueid=bridge_id, BridgeType="basic",
-               IsExternal="No", Context="from-internal", Extension=second)
-        s.leave(trunk)
-        s.hangup(phone)
-        trunk.context, trunk.exten, trunk.priority = "from-internal", second, 1
-        s.dialplan(trunk, 2)
-        target = self._ring_phone(s, trunk, second, trunk.linkedid)
-        s.wait(self._ring())
-        self._answer(s, trunk, target)
-        s.bridge(target, trunk)
-        self._end(s, trunk, target, self._talk())
+        self.blind_handover(s, phone, trunk, second)
         s.expect(trunk.linkedid, "inbound", "answered", caller, caller_name, did, first, ["blind"])
+
+    def blind_handover(self, s, transferer, transferee, exten, context="from-internal"):
+        """``transferer`` hands ``transferee`` over to ``exten`` without a
+        word to whoever answers there (AMI ``BlindTransfer``, a phone's
+        transfer key): an extension rings, the queue extension queues, any
+        other number is dialled out through the trunk."""
+        s.emit("BlindTransfer", **{"Result": "Success"}, **transferer.headers("Transferer"),
+               **transferee.headers("Transferee"), BridgeUniqueid=transferer.bridge, BridgeType="basic",
+               IsExternal="No", Context=context, Extension=exten)
+        s.leave(transferee)
+        s.hangup(transferer)
+        transferee.context, transferee.exten, transferee.priority = context, exten, 1
+        s.dialplan(transferee, 2)
+        if exten == QUEUE_EXTEN:
+            self._queue_segment(s, transferee, self._two_extensions(), self._talk(), "answered",
+                                self.rng.uniform(1.0, 14.0))
+            return
+        if exten in self.extensions:
+            target = self._ring_phone(s, transferee, exten, transferee.linkedid)
+        else:
+            target = s.channel(self.trunk, "from-internal", "s", linkedid=transferee.linkedid)
+            s.dial(transferee, target, f"{exten}@{self.trunk}")
+            target.cid_num = exten
+            s.state(target, 5)
+        s.wait(self._ring())
+        self._answer(s, transferee, target)
+        s.bridge(target, transferee)
+        self._end(s, transferee, target, self._talk())
 
     def _attended_transfer(self, s, first=None, second=None, caller=None, caller_name=None):
         if first is None or second is None:
             first, second = self._two_extensions()
         trunk, phone, did, caller, caller_name = self._transfer_start(s, first, caller, caller_name)
+        consult, target = self.consult(s, phone, trunk, first, second)
+        s.talk(10.0, consult, target)
+        self.complete_attended(s, phone, consult, trunk, target)
+        s.expect(trunk.linkedid, "inbound", "answered", caller, caller_name, did, first, ["attended"])
+        s.expect(consult.linkedid, "internal", "answered", first, _name_of(first, self.extensions), second,
+                 second)
+
+    def consult(self, s, phone, transferee, first, second, answers=True):
+        """The first half of an attended transfer: ``transferee`` on hold, the
+        transferer's phone (``first``) calls ``second``; returns the
+        consultation's two channels, ``(consult, target)``, both up when
+        ``answers``, both gone (and the transferee back) when not."""
         s.emit("Hold", phone, MusicClass="default")
-        s.emit("MusicOnHoldStart", trunk, Class="default")
-        name = _name_of(first, self.extensions)
-        consult = s.channel(first, "from-internal", second, first, name)
+        s.emit("MusicOnHoldStart", transferee, Class="default")
+        consult = s.channel(first, "from-internal", second, first, _name_of(first, self.extensions))
         s.state(consult, 4)
         s.dialplan(consult, 2)
         target = self._ring_phone(s, consult, second, consult.linkedid)
         s.wait(self._ring())
+        if not answers:
+            s.dial_end(consult, target, "NOANSWER")
+            s.hangup(target, "19", "No answer")
+            s.hangup(consult)
+            self.back_from_consult(s, phone, transferee)
+            return consult, target
         self._answer(s, consult, target)
         s.bridge(consult, target)
-        s.talk(10.0, consult, target)
+        return consult, target
+
+    @staticmethod
+    def back_from_consult(s, phone, transferee):
+        s.emit("MusicOnHoldStop", transferee)
+        s.emit("Unhold", phone)
+
+    def complete_attended(self, s, phone, consult, transferee, target):
+        """The transferer leaves: the transferee joins the consultation's bridge with the target."""
         s.emit("AttendedTransfer", Result="Success", **phone.headers("OrigTransferer"),
                OrigBridgeUniqueid=phone.bridge, **consult.headers("SecondTransferer"),
-               SecondBridgeUniqueid=consult.bridge, **trunk.headers("Transferee"),
+               SecondBridgeUniqueid=consult.bridge, **transferee.headers("Transferee"),
                **target.headers("TransferTarget"), DestType="Bridge", DestBridgeUniqueid=consult.bridge,
                IsExternal="No")
-        s.emit("MusicOnHoldStop", trunk)
+        s.emit("MusicOnHoldStop", transferee)
         dest_bridge = consult.bridge
         s.hangup(phone)
-        s.leave(trunk)
+        s.leave(transferee)
         s.hangup(consult)
-        s.enter(trunk, dest_bridge)
-        s.connect(trunk, target)
+        s.enter(transferee, dest_bridge)
+        s.connect(transferee, target)
         s.emit("NewConnectedLine", target)
-        self._end(s, trunk, target, self._talk())
-        s.expect(trunk.linkedid, "inbound", "answered", caller, caller_name, did, first, ["attended"])
-        s.expect(consult.linkedid, "internal", "answered", first, name, second, second)
+        self._end(s, transferee, target, self._talk())
 
     def _click_to_call(self, s, extension=None, number=None, local=False, action_id=None, variables=None,
                        fail_reason=None):
@@ -709,7 +774,10 @@ def render(event):
 
 
 class PlayedCall:
-    """Handle of a call being played: ``expected``, ``done`` (a Task), ``release()``."""
+    """Handle of a call being played: ``expected``, ``done`` (a Task), ``release()``.
+
+    ``take_over(script)`` drops what is left of the script for ``script``
+    (a transfer, a hang-up asked of the PBX)."""
 
     def __init__(self, script):
         self.script = script
@@ -717,9 +785,27 @@ class PlayedCall:
         self.expected = script.expected
         self.released = asyncio.Event()
         self.done = None
+        self.next_script = None
+        self._wake = asyncio.Event()  # a release or a take-over
 
     def release(self):
         self.released.set()
+        self._wake.set()
+
+    def take_over(self, script):
+        self.next_script = script
+        self._wake.set()
+
+    async def hold(self, until_released=True):
+        """Wait until released (or, not ``until_released``, forever) or taken over."""
+        while self.next_script is None and not (until_released and self.released.is_set()):
+            self._wake.clear()
+            await self._wake.wait()
+
+    def next(self):
+        """The script that takes over, once (None: the call is over)."""
+        script, self.next_script = self.next_script, None
+        return script
 
 
 class _Client:
@@ -839,6 +925,8 @@ class AmiSimulator(SimulatorServer):
         self.actions_seen = []
         # device states and queue members (and their events), when asked for
         self.states = SimulatedStates(self.extensions) if states else None
+        self._played = {}  # Linkedid -> PlayedCall of the calls being played
+        self.transfers = LiveTransfers(self, _chan_of_live)
 
     # -- lifecycle ------------------------------------------------------------
     async def wait_clients(self, count=1, timeout=5.0):
@@ -935,8 +1023,23 @@ class AmiSimulator(SimulatorServer):
                                                    hold))
         return played
 
+    def played_of(self, linkedid):
+        """The call being played whose channels carry ``linkedid``, if any."""
+        return self._played.get(linkedid)
+
     async def _run_script(self, played, scale, hold):
         script = played.script
+        try:
+            while script is not None:
+                await self._play(played, script, scale, hold)
+                if script.wait_at_end and played.next_script is None:
+                    await played.hold(until_released=False)
+                script = played.next()
+        finally:
+            for linkedid in [key for key, value in self._played.items() if value is played]:
+                del self._played[linkedid]
+
+    async def _play(self, played, script, scale, hold):
         start = time.time()
         previous = 0.0
         # Played in (scaled) real time, the events carry the times they are
@@ -944,8 +1047,8 @@ class AmiSimulator(SimulatorServer):
         # losses, CDRs). Played at once (0), they carry the script's times.
         clock = scale if scale > 0 else 1.0
         for index, (t, event) in enumerate(script.events):
-            if hold and index == script.hold_index:
-                await played.released.wait()
+            if hold and index == script.hold_index and not played.released.is_set():
+                await played.hold()
                 start = time.time() - t * clock
             delay = (t - previous) * scale
             previous = t
@@ -953,8 +1056,12 @@ class AmiSimulator(SimulatorServer):
                 await asyncio.sleep(delay)
             else:
                 await asyncio.sleep(0)
+            if played.next_script is not None:
+                return  # taken over: what is left of this script never happens
             event = dict(event)
             event["Timestamp"] = f"{start + t * clock:.6f}"
+            if event.get("Linkedid"):
+                self._played.setdefault(event["Linkedid"], played)
             self.send_event(event)
 
     async def replay(self, path, speed=0.0, loop=False, rewrite_ids=True):
@@ -1056,6 +1163,10 @@ class AmiSimulator(SimulatorServer):
                         CoreRealTimeEnabled="No", CoreCDRenabled="Yes", CoreHTTPenabled="Yes")
         elif name in STATE_ACTIONS and self.states is not None:
             self._state_action(client, action, name)
+        elif name in ("blindtransfer", "atxfer", "hangup"):
+            act = {"blindtransfer": self.transfers.blind, "atxfer": self.transfers.attended,
+                   "hangup": self.transfers.hangup}[name]
+            self._reply(client, action, **act(action))
         else:
             self._reply(client, action, Response="Error", Message="Invalid/unknown command")
         return True
@@ -1131,6 +1242,21 @@ class AmiSimulator(SimulatorServer):
 
 
 _ID_SUFFIXES = ("Uniqueid", "Linkedid")
+
+
+def _chan_of_live(live):
+    """A script channel of what the live channel list knows of it."""
+    chan = _Chan(live.get("Uniqueid", ""), live.get("Channel", ""), live.get("Linkedid"), live.get("Context", ""),
+                 live.get("Exten", ""), _known(live.get("CallerIDNum")), _known(live.get("CallerIDName")))
+    chan.state = int(live.get("ChannelState") or 0)
+    chan.conn_num, chan.conn_name = _known(live.get("ConnectedLineNum")), _known(live.get("ConnectedLineName"))
+    chan.priority = int(live.get("Priority") or 1)
+    chan.bridge = live.get("BridgeId") or None
+    return chan
+
+
+def _known(value):
+    return "" if value in (None, "<unknown>") else value
 
 
 def _rewrite_ids(event, round_no):

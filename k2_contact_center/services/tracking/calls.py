@@ -689,7 +689,7 @@ class CallTracker:
         self._add_transfer(holder.call, key, "blind",
                            self._party(transferer, event.get("TransfererCallerIDNum")),
                            self._fmt(event.get("Extension")))
-        return None
+        return holder.call  # the agents' cards hear of it while the call goes on
 
     def _on_attended(self, event, ts, real):
         if event.get("Result") in _FAILED_RESULTS:
@@ -718,7 +718,7 @@ class CallTracker:
                event.get("SecondTransfererUniqueid"))
         self._add_transfer(holder.call, key, "attended",
                            self._party(orig, event.get("OrigTransfererCallerIDNum")), to)
-        return None
+        return holder.call
 
     def _on_pickup(self, event, ts, real):
         picker = self._event_channel(event, ts, real)
@@ -843,7 +843,7 @@ class CallTracker:
         caller, caller_name, callee = self._parties(call)
         answered_by = self._leg_number(call.answered_leg) if call.answered_leg else None
         queue = waiting.queue if waiting is not None else None
-        key = (state, caller, caller_name, callee, tuple(ringing), answered_by, queue)
+        key = (state, caller, caller_name, callee, tuple(ringing), answered_by, queue, len(call.transfers))
         if not force:
             if key == call.last_live:
                 return None
@@ -860,6 +860,7 @@ class CallTracker:
             "answered_by": answered_by,
             "queue": queue,
             "waiting_since": _iso(waiting.joined) if waiting is not None and waiting.joined is not None else None,
+            "transfers": [dict(t) for t in call.transfers],
             "adopted": call.adopted,
         }
 

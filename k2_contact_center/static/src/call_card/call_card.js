@@ -2,7 +2,9 @@ import { Component, onMounted, onWillUnmount, useState } from "@odoo/owl";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
+import { AGENT_STATES } from "../views/agent_states";
 import { ENDED_STATES } from "./call_card_service";
 import { SelectCreateDialog } from "@web/views/view_dialogs/select_create_dialog";
 
@@ -11,7 +13,9 @@ const STATE_LABELS = {
     talking: _t("Talking"),
     ended: _t("Ended"),
     missed: _t("Missed"),
+    transferred: _t("Transferred"),
 };
+
 const KIND_LABELS = {
     cc: _t("Contact-center line"),
     mobile: _t("Mobile"),
@@ -61,6 +65,63 @@ export class CallCards extends Component {
         // the kind of number the caller's number is added as, per card
         this.numberKinds = useState({});
         this.originateLabels = ORIGINATE_LABELS;
+        this.colleagueLabels = AGENT_STATES;
+        this.userId = user.userId;
+        // the transfer panel of each card: open, what is searched, whom it offers
+        this.transferPanels = useState({});
+    }
+
+    panel(card) {
+        return this.transferPanels[card.id] || { open: false, query: "", number: "", targets: null };
+    }
+
+    async toggleTransfer(card) {
+        const panel = this.panel(card);
+        this.transferPanels[card.id] = { ...panel, open: !panel.open };
+        if (!panel.open) {
+            // the colleagues' states as they are now, at each opening
+            this.transferPanels[card.id].targets = await this.service.transferTargets(card.id);
+        }
+    }
+
+    /** The colleagues whose name or extension holds what was typed, free ones first. */
+    colleagues(card) {
+        const panel = this.panel(card);
+        const query = panel.query.trim().toLowerCase();
+        const rank = (colleague) => (colleague.state === "free" ? 0 : 1);
+        return ((panel.targets && panel.targets.colleagues) || [])
+            .filter((colleague) => !query || `${colleague.name} ${colleague.extension}`.toLowerCase().includes(query))
+            .sort((a, b) => rank(a) - rank(b));
+    }
+
+    queues(card) {
+        const panel = this.panel(card);
+        const query = panel.query.trim().toLowerCase();
+        return ((panel.targets && panel.targets.queues) || []).filter(
+            (queue) => !query || queue.name.toLowerCase().includes(query)
+        );
+    }
+
+    // the card the agent acts on stays open, whatever the consultation's own card does
+    async transfer(card, kind, target, mode) {
+        this.stack.chosen = card.id;
+        await this.service.transfer(card.id, kind, target, mode);
+        delete this.transferPanels[card.id];
+    }
+
+    async endConsultation(card, complete) {
+        this.stack.chosen = card.id;
+        await this.service.endConsultation(card.id, complete);
+    }
+
+    isConsulting(card) {
+        return Boolean(
+            card.handover && card.handover.state === "consulting" && card.handover.by_id === this.userId
+        );
+    }
+
+    handedToMe(card) {
+        return Boolean(card.handover && card.handover.by && card.handover.by_id !== this.userId);
     }
 
     /**
@@ -70,9 +131,15 @@ export class CallCards extends Component {
      * collapsed to one line each, live calls before ended ones.
      */
     get list() {
-        const rank = (card) => (card.state === "talking" ? 0 : card.state === "ringing" ? 1 : 2);
+        // a call handed to this agent comes before the consultation that announced it
+        const rank = (card) =>
+            card.state === "talking" ? (this.handedToMe(card) ? 0 : 1) : card.state === "ringing" ? 2 : 3;
         const cards = Object.values(this.cards).sort((a, b) => rank(a) - rank(b) || b.id - a.id);
-        const open = this.cards[this.stack.chosen] || cards.find((card) => this.mayStayOpen(card));
+        // while the agent consults a colleague, the caller's card stays open (not the consultation's)
+        const open =
+            this.cards[this.stack.chosen] ||
+            cards.find((card) => this.isConsulting(card) && card.state === "talking") ||
+            cards.find((card) => this.mayStayOpen(card));
         return open ? [open, ...cards.filter((card) => card !== open)] : cards;
     }
 

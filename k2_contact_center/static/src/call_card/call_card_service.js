@@ -5,7 +5,8 @@ import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 import { session } from "@web/session";
 
-export const ENDED_STATES = ["ended", "missed"];
+// "transferred": the call goes on, without this agent
+export const ENDED_STATES = ["ended", "missed", "transferred"];
 
 /**
  * The calls of this user that are ringing, talking or just ended: one card
@@ -110,7 +111,13 @@ export const callCardService = {
         /** Show or update the card of ``payload``; false when a line switch closes it. */
         function show(payload) {
             const known = cards[payload.id];
-            const card = known || { note: storage.getItem(draftKey(payload.id)) || "", saved: false, firstSeen: Date.now() };
+            // a call handed over to this agent comes with the note written so far
+            const handedNote = payload.handover && payload.handover.by_id !== user.userId ? payload.handover.note : "";
+            const card = known || {
+                note: storage.getItem(draftKey(payload.id)) || handedNote || "",
+                saved: false,
+                firstSeen: Date.now(),
+            };
             const wasEnded = known && ENDED_STATES.includes(known.state);
             cards[payload.id] = Object.assign(card, payload, { saved: card.saved || payload.note_saved });
             const ended = ENDED_STATES.includes(payload.state);
@@ -204,12 +211,31 @@ export const callCardService = {
             }
         }
 
+        const transferTargets = (id) => orm.call("k2.cc.call", "cc_transfer_targets", [id]);
+
+        /** Hand the call over; the note written so far goes with it. */
+        async function transfer(id, kind, target, mode) {
+            const card = cards[id];
+            await act(id, "cc_transfer", [kind, target, mode, card ? card.note : ""]);
+            if (mode === "blind") {
+                keepDraft(id, "");
+            }
+        }
+
+        async function endConsultation(id, complete) {
+            await act(id, complete ? "cc_transfer_complete" : "cc_transfer_cancel", []);
+            if (complete) {
+                keepDraft(id, "");
+            }
+        }
+
         const assignNumber = (id, partnerId, kind = "cc") => act(id, "cc_assign_number", [partnerId, kind]);
         const pickContact = (id, partnerId) => act(id, "cc_pick_contact", [partnerId]);
         const convertLead = (id) => act(id, "cc_convert_lead", []);
 
         return {
             cards, state, loaded, close, closeEnded, keepDraft, saveNote, assignNumber, pickContact, convertLead,
+            transferTargets, transfer, endConsultation,
         };
     },
 };

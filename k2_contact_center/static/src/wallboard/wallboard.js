@@ -5,20 +5,12 @@ import { deserializeDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { AGENT_STATES } from "../views/agent_states";
 import { formatDuration } from "../views/duration_field";
 
 // What the bus is asked for: the server turns it into the manager's floors.
 const CHANNEL = "k2cc-wallboard";
 
-export const AGENT_STATES = {
-    free: _t("Free"),
-    ringing: _t("Ringing"),
-    in_call: _t("In a call"),
-    on_hold: _t("On hold"),
-    paused: _t("Paused"),
-    unavailable: _t("Unavailable"),
-    unknown: _t("Unknown"),
-};
 const CALL_STATES = {
     waiting: _t("Waiting"),
     ringing: _t("Ringing"),
