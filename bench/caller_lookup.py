@@ -6,8 +6,10 @@ addon's indexed E.164 lookup on a cold cache (the ORM cache invalidated and
 the kept number readings forgotten before each lookup: the bridge identifies
 each caller in a fresh transaction, as the web client does, and most callers
 are not those of the last minutes), the same as the bridge's recorder user
-(record rules applied), the same on warm caches, and a last-8-digits ``ILIKE``
-over phone/mobile (what OCA's base_phone does). Prints p50/p99 of each.
+(record rules applied), a plain ORM ``search_fetch`` beside it, the bridge's
+whole identification of a caller, the lookup on warm caches, and a
+last-8-digits ``ILIKE`` over phone/mobile (what OCA's base_phone does).
+Prints p50/p99 of each.
 
     python3 bench/caller_lookup.py [--partners 100000] [--lookups 2000] [--scan-lookups 300]
                                    [--database NAME] [--keep]
@@ -162,6 +164,10 @@ def main():
                 ["partner_id", "kind", "partner_is_company"]).partner_id
 
         measure("ORM search_fetch, cold, as the bridge", lookups, orm_search, before_each=cold)
+        # What the bridge asks for each call: the contact's name, colleagues
+        # (and employees, leads where their modules are installed) as well.
+        measure("_cc_identify, cold, as the bridge", lookups[:args.scan_lookups],
+                as_bridge.env["k2.cc.identification"]._cc_identify, before_each=cold)
         env.invalidate_all()
         for number in lookups:  # callers met again: their readings kept
             Partner.cc_find_by_number(number)
