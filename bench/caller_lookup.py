@@ -2,10 +2,14 @@
 
 Fills a database with N partners whose numbers are typed in mixed formats,
 then looks callers up by the numbers as PBXs send them, in the same run: the
-addon's indexed E.164 lookup on a cold ORM cache (invalidated before each
-lookup: the bridge identifies each caller in a fresh transaction, as the web
-client does), the same on a warm cache, and a last-8-digits ``ILIKE`` over
-phone/mobile (what OCA's base_phone does). Prints p50/p99 of each.
+addon's indexed E.164 lookup on a cold cache (the ORM cache invalidated and
+the kept number readings forgotten before each lookup: the bridge identifies
+each caller in a fresh transaction, as the web client does, and most callers
+are not those of the last minutes), the same as the bridge's recorder user
+(record rules applied), a plain ORM ``search_fetch`` beside it, the bridge's
+whole identification of a caller, the lookup on warm caches, and a
+last-8-digits ``ILIKE`` over phone/mobile (what OCA's base_phone does).
+Prints p50/p99 of each.
 
     python3 bench/caller_lookup.py [--partners 100000] [--lookups 2000] [--scan-lookups 300]
                                    [--database NAME] [--keep]
@@ -16,6 +20,7 @@ created with the addon installed (no demo data) and dropped afterwards unless
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -113,16 +118,18 @@ def main():
     import odoo
 
     registry = open_database(database)
+    from odoo.addons.k2_contact_center.services import numbers
+
     rng = random.Random(7)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         have = env["res.partner"].search_count([("name", "=like", "Bench Partner %")])
         if have < args.partners:
             fill(env, args.partners - have, rng)
-        numbers = env["k2.cc.partner.number"].search_read(
+        rows = env["k2.cc.partner.number"].search_read(
             [("is_valid", "=", True)], ["number_e164"], limit=args.lookups * 20
         )
-        lookups = [as_pbx_sends(row["number_e164"], rng) for row in rng.sample(numbers, args.lookups)]
+        lookups = [as_pbx_sends(row["number_e164"], rng) for row in rng.sample(rows, args.lookups)]
         total = env["k2.cc.partner.number"].search_count([])
         print(f"Database {database}: {have if have >= args.partners else args.partners:,} bench partners, "
               f"{total:,} contact-center numbers; {len(lookups):,} lookups of numbers as PBXs send them")
@@ -137,10 +144,34 @@ def main():
             Partner.cc_find_by_number(number)
             ilike_last8(number)
         # Cold: what a fresh transaction finds, nothing of the company, the
-        # PBX or the partners in the ORM cache.
-        measure("cc_find_by_number, cold cache", lookups, Partner.cc_find_by_number, before_each=env.invalidate_all)
+        # PBX or the partners in the ORM cache, and a caller not met before.
+        def cold():
+            env.invalidate_all()
+            numbers._read.cache_clear()
+
+        print(f"  load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        measure("cc_find_by_number, cold cache", lookups, Partner.cc_find_by_number, before_each=cold)
+        recorder = env.ref("k2_contact_center.user_k2_cc_recorder")
+        as_bridge = env(user=recorder.id, context={"allowed_company_ids": env.company.ids})["res.partner"]
+        as_bridge.cc_find_by_number(lookups[0])
+        measure("cc_find_by_number, cold, as the bridge", lookups, as_bridge.cc_find_by_number, before_each=cold)
+
+        def orm_search(number):
+            """The same probe of the index through a plain ORM search, as the lookup once was."""
+            e164 = as_bridge._cc_e164(number)
+            return e164 and as_bridge.env["k2.cc.partner.number"].search_fetch(
+                [("number_e164", "=", e164), ("partner_active", "=", True)],
+                ["partner_id", "kind", "partner_is_company"]).partner_id
+
+        measure("ORM search_fetch, cold, as the bridge", lookups, orm_search, before_each=cold)
+        # What the bridge asks for each call: the contact's name, colleagues
+        # (and employees, leads where their modules are installed) as well.
+        measure("_cc_identify, cold, as the bridge", lookups[:args.scan_lookups],
+                as_bridge.env["k2.cc.identification"]._cc_identify, before_each=cold)
         env.invalidate_all()
-        _p50, indexed_p99 = measure("cc_find_by_number, warm cache", lookups, Partner.cc_find_by_number)
+        for number in lookups:  # callers met again: their readings kept
+            Partner.cc_find_by_number(number)
+        _p50, indexed_p99 = measure("cc_find_by_number, warm caches", lookups, Partner.cc_find_by_number)
         env.invalidate_all()
         _p50, scan_p99 = measure("ILIKE '%<last 8 digits>' on phone/mobile", lookups[:args.scan_lookups],
                                  ilike_last8)

@@ -139,3 +139,16 @@ def test_short_national_number_of_another_country_is_not_taken_for_international
     it is read in Germany, where it is possible but not valid."""
     assert numbers.read("601184355", "DE") == numbers.Reading("+49601184355", False)
     assert numbers.to_e164("601184355", "CZ") == "+420601184355"
+
+
+def test_kept_readings_are_those_of_their_country_and_prefix():
+    """Readings are kept for numbers met again; the same digits read in
+    another country, or with another international prefix, are read anew."""
+    for _round in range(2):
+        assert numbers.to_e164("601123456", "CZ") == "+420601123456"
+        assert numbers.to_e164("601123456", "DE") == "+49601123456"
+        assert numbers.to_e164("011420601123456", "US", "011") == "+420601123456"
+        assert numbers.to_e164("011420601123456", "CZ", "00") is None
+    kept = numbers._read.cache_info().currsize
+    assert numbers.to_e164("9" * 5000, "CZ") is None
+    assert numbers._read.cache_info().currsize == kept, "junk takes no place among the kept readings"

@@ -73,15 +73,14 @@ class ResPartner(models.Model):
         prefixes understood. Anything that is no phone number matches nothing.
         """
         # Every caller is looked up in a fresh transaction (the bridge's, a web
-        # request's): the country and number plan come from caches that live
+        # request's): the country, the number plan, the number's reading and
+        # the query with the user's record rules come from caches that live
         # longer, and the lookup is one probe of the E.164 index that also
         # reads what the ranking needs (stored on the number, not the partner).
         e164 = self._cc_e164(number, pbx)
         if not e164:
             return self.env["k2.cc.partner.number"]
-        found = self.env["k2.cc.partner.number"].search_fetch(
-            [("number_e164", "=", e164), ("partner_active", "=", True)], ["partner_id", "kind", "partner_is_company"]
-        )
+        found = self.env["k2.cc.partner.number"]._cc_reaching(e164)
         if len(found.partner_id) > 1:  # a shared number: the contact an agent picked for it comes first
             picked = self.env["k2.cc.number.pick"]._cc_picked(e164)
             return found.sorted(lambda match: (match.partner_id != picked, match.partner_is_company,

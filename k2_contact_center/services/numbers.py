@@ -7,6 +7,7 @@ probe.
 """
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 import phonenumbers
@@ -18,6 +19,10 @@ _MIN_NATIONAL_DIGITS = 7
 _MIN_INTERNATIONAL_DIGITS = 10
 _NOT_DIALABLE = re.compile(r"[^0-9+]")
 _WITHHELD = {"anonymous", "unknown", "restricted", "private", "unavailable", "withheld"}
+# Readings kept for numbers met again (a caller calling back, the agent's
+# card reading the number the bridge just read): parsing one costs more than
+# finding its contact.
+_READINGS_KEPT = 4096
 
 
 def digits(number):
@@ -56,6 +61,15 @@ class Reading(NamedTuple):
 
 def read(number, country=None, international_prefix=None):
     """The ``Reading`` of ``number`` (arguments as for ``parse``), or ``None``."""
+    if not isinstance(number, str):
+        return None
+    if len(number) > _MAX_INPUT:  # no phone number: not worth a place among the kept readings
+        return _read.__wrapped__(number, country, international_prefix)
+    return _read(number, country, international_prefix)
+
+
+@lru_cache(maxsize=_READINGS_KEPT)
+def _read(number, country, international_prefix):
     parsed, valid = _best_reading(number, country, international_prefix)
     if parsed is None:
         return None

@@ -1,4 +1,4 @@
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from .common import K2CcCase
@@ -131,3 +131,57 @@ class TestCallerIdentification(K2CcCase):
         self.assertEqual(Partner.cc_find_by_number("+420541000111")[:1], self.office)
         self.office.active = False
         self.assertEqual(Partner.cc_find_by_number("+420541000111"), colleague)
+
+    def test_lookup_keeps_to_the_companies_of_who_asks(self):
+        """A contact of another company is found only by those working in it:
+        not by an agent of this company, but by the bridge recording the
+        other company's PBX, and by a user in both when both are selected. A
+        contact of no company is everyone's."""
+        other = self.env["res.company"].create({"name": "Jiná firma s.r.o.", "country_id": self.cz.id})
+        theirs = self._partner("Cizí zákazník", company_id=other.id, country_id=self.cz.id, mobile="+420 731 000 222")
+        ours = self._partner("Náš zákazník", company_id=self.company.id, country_id=self.cz.id, phone="731 000 222")
+        everyones = self._partner("Společný zákazník", country_id=self.cz.id, phone="00420731000222")
+        both = new_test_user(self.env, "k2both", groups="base.group_user", company_id=self.company.id,
+                             company_ids=[(6, 0, (self.company | other).ids)])
+        recorder = self.env.ref("k2_contact_center.user_k2_cc_recorder")
+        for who, user, companies, expected in (
+            ("agent", self.agent, self.company, ours | everyones),
+            ("bridge of the other company", recorder, other, theirs | everyones),
+            ("user of both, this one selected", both, self.company, ours | everyones),
+            ("user of both, both selected", both, self.company | other, theirs | ours | everyones),
+            ("user of both, the other selected", both, other, theirs | everyones),
+        ):
+            with self.subTest(who=who):
+                env = self.env(user=user, context={"allowed_company_ids": companies.ids})
+                env.invalidate_all()
+                self.assertEqual(env["res.partner"].cc_find_by_number("+420731000222").ids, expected.ids)
+
+    def test_a_new_record_rule_applies_at_once(self):
+        """The query is kept between transactions with the user's record
+        rules: a rule added later, even one through the contact, narrows it
+        at once, and taking it away widens it again."""
+        Partner = self.env["res.partner"].with_user(self.agent).with_context(allowed_company_ids=self.company.ids)
+        self.assertEqual(Partner.cc_find_by_number("+49307654321"), self.berlin)
+        rule = self.env["ir.rule"].create({
+            "name": "Czech contacts' numbers only",
+            "model_id": self.env.ref("k2_contact_center.model_k2_cc_partner_number").id,
+            "domain_force": f"[('partner_id.country_id', '=', {self.cz.id})]",
+            "groups": [(4, self.env.ref("base.group_user").id)],
+        })
+        self.assertFalse(Partner.cc_find_by_number("+49307654321"))
+        self.assertEqual(Partner.cc_find_by_number("+420603555777"), self.novak)
+        self.assertEqual(self.env["res.partner"].cc_find_by_number("+49307654321"), self.berlin, "not for admins")
+        rule.unlink()
+        self.assertEqual(Partner.cc_find_by_number("+49307654321"), self.berlin)
+
+    def test_numbers_of_one_contact_in_their_sequence(self):
+        """Two numbers of one kind on a contact that the caller's number is:
+        the one put first on the contact comes first."""
+        synced = self.novak.cc_number_ids
+        first = self.env["k2.cc.partner.number"].create(
+            {"partner_id": self.novak.id, "kind": "mobile", "number": "+420 603 555 777", "sequence": 1})
+        later = self.env["k2.cc.partner.number"].create(
+            {"partner_id": self.novak.id, "kind": "cc", "number": "603555777", "sequence": 20})
+        matches = self.env["res.partner"]._cc_match_numbers("603555777")
+        self.assertEqual(matches.ids, [later.id, first.id, synced.id])
+        self.assertEqual(matches.mapped("kind"), ["cc", "mobile", "mobile"])
