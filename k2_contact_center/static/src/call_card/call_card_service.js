@@ -149,8 +149,11 @@ export const callCardService = {
             versions[payload.id] = payload.version;
             const isNew = !card;
             show(payload);
-            if (isNew && cards[payload.id] && !ENDED_STATES.includes(payload.state)) {
-                // a new call comes on top; the one the agent just dialled opens
+            const chosen = cards[state.chosen];
+            const handingOver = chosen && chosen.handover && chosen.handover.by_id === user.userId;
+            if (isNew && cards[payload.id] && !ENDED_STATES.includes(payload.state) && !handingOver) {
+                // a new call comes on top; the one the agent just dialled opens; but the caller the
+                // agent is handing over stays open, not the consultation's own card
                 state.chosen = payload.originate ? payload.id : null;
             }
             toastMissed(payload);
