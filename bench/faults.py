@@ -127,8 +127,9 @@ class Run:
         self.bridge.start()
         self.wait_new_client(set())
         scale = args.time_scale
-        traffic = self.sim.run(lambda sim: sim._spawn(sim.traffic(args.calls_per_minute, args.duration, args.seed,
-                                                                 scale)))
+        # handed back in a tuple: the runner would wait for a bare task, and the faults must come meanwhile
+        (traffic,) = self.sim.run(lambda sim: (sim._spawn(sim.traffic(args.calls_per_minute, args.duration,
+                                                                      args.seed, scale)),))
         started = time.monotonic()
         span = args.duration * scale
         if self.faults:

@@ -61,11 +61,13 @@ class K2CcIdentification(models.AbstractModel):
         found by a contact's number, ``partner`` (the contact's id: the call
         and its note go there) and ``kind`` (the kind of number)."""
         found, contacts = [], set()
-        for match in self.env["res.partner"]._cc_match_numbers(number, pbx):
+        matches = self.env["res.partner"]._cc_match_numbers(number, pbx)
+        names = self._cc_contact_names(matches.partner_id)
+        for match in matches:
             if match.partner_id.id not in contacts:  # a contact found under two of its numbers
                 contacts.add(match.partner_id.id)
                 found.append({"what": "contact", "model": "res.partner", "id": match.partner_id.id,
-                              "name": match.partner_id.display_name, "kind": match.kind,
+                              "name": names[match.partner_id.id], "kind": match.kind,
                               "partner": match.partner_id.id})
         self._cc_employees_behind(found)
         e164 = self.env["res.partner"]._cc_e164(number, pbx)
@@ -76,11 +78,23 @@ class K2CcIdentification(models.AbstractModel):
             found += self._cc_leads(e164, country, contacts)
         return found[:limit]
 
+    def _cc_contact_names(self, partners):
+        """The names of ``partners``, found by their numbers. The bridge's
+        recorder may read every contact of its companies, and the numbers it
+        finds are of those companies (their rule is the contacts' own): it
+        reads the names without checking that rule once more, which on a
+        fresh transaction costs more than the lookup itself (the companies'
+        hierarchy is read anew for each caller)."""
+        if self.env.user.has_group("k2_contact_center.group_k2_cc_recorder"):
+            partners = partners.sudo()
+        return {partner.id: partner.display_name for partner in partners}
+
     def _cc_colleagues(self, e164, pbx):
         domain = [("number_e164", "=", e164), ("user_id", "!=", False)]
         if pbx:
             domain.append(("pbx_id", "=", pbx.id))
-        lines = self.env["k2.cc.line"].sudo().search(domain, limit=3)
+        # by id: the lines' own order would join their PBXs to sort a result of one line
+        lines = self.env["k2.cc.line"].sudo().search(domain, limit=3, order="id")
         return [{"what": "colleague", "model": "res.users", "id": line.user_id.id, "name": line.user_id.name,
                  "kind": False, "partner": False} for line in lines]
 
