@@ -125,6 +125,18 @@ class TestTransfer(LinkedPbxMixin, TransactionCase):
         self.assertEqual(done["transfers"], False)
         self.assertNotIn(self.colleague_line.id, done["rang_line_ids"])
 
+    def test_blind_transfer_to_a_queue_through_its_extension(self):
+        queue = self.read_db(lambda env: env["k2.cc.queue"].search([("pbx_id", "=", self.pbx.id),
+                                                                    ("name", "=", "support")]))
+        self.read_db(lambda env: env["k2.cc.queue"].browse(queue.id).write({"extension": "600"}))
+        played, call = self.talking_call()
+        self.as_agent(call, "cc_transfer", "queue", queue.id, "blind", "")
+        (action,) = self.sent("BlindTransfer")
+        self.assertEqual(action["Exten"], "600")
+        done = self.finished(played, call)
+        self.assertEqual([(t["kind"], t["to"]) for t in done["transfers"]], [("blind", "600")])
+        self.assertEqual(self.read_db(lambda env: env["k2.cc.call"].browse(call).queue_id.name), "support")
+
     def test_transfer_to_an_outside_number_dials_it_as_the_pbx_does(self):
         played, call = self.talking_call()
         self.as_agent(call, "cc_transfer", "number", "+420 777 123 456", "blind", "")
