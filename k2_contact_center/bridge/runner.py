@@ -73,10 +73,11 @@ class PbxLink:
         # since when no bridge saw this PBX, at start (a restart, a failover): the first resync backfills it
         self._blind_since = None
         self.backfills = []  # the CDR backfill threads started (tests join them)
-        self._closed_blind = set()  # calls the writer closed at a resync without seeing their end
-        self._adopted = set()  # calls taken up in progress that ended, whose CDR is read next
-        self._adopted_lock = threading.Lock()
-        self._adopted_timer = None
+        # calls whose CDR is read next (call id -> taken up in progress): those taken up that ended, and
+        # those closed at a resync without their end being seen
+        self._uncertain = {}
+        self._uncertain_lock = threading.Lock()
+        self._uncertain_timer = None
 
     # -- lifecycle --
     def start(self):
@@ -147,21 +148,26 @@ class PbxLink:
         for item in self.tracker.feed(event, received_at=received):
             self.sink.put((item.kind, item.data))
             if item.kind == "record" and item.data.get("adopted"):
-                self._adopted_ended(item.data["call_id"])
+                self._correct_later([item.data["call_id"]], adopted=True)
         changes = self.states.feed(event)
         if changes:
             self.sink.put(("agent_states", changes))
 
-    def _adopted_ended(self, call_id):
-        """A call taken up in progress (its start and answer were not seen
-        live, or not by this bridge) ended: once the PBX wrote its CDR, its
-        times are read from there."""
-        with self._adopted_lock:
-            self._adopted.add(call_id)
-            if self._adopted_timer is None:
-                self._adopted_timer = threading.Timer(CDR_DELAY, self._correct_adopted)
-                self._adopted_timer.daemon = True
-                self._adopted_timer.start()
+    def _correct_later(self, call_ids, adopted):
+        """Calls whose history is uncertain: taken up in progress (``adopted``:
+        their start and answer were not seen live, or not by this bridge)
+        and ended, or closed at a resync when their end was not seen. Once
+        the PBX wrote their CDRs, what they tell is read from there, however
+        long before the outage the calls began. Thread-safe."""
+        if not call_ids:
+            return
+        with self._uncertain_lock:
+            for call_id in call_ids:
+                self._uncertain[call_id] = self._uncertain.get(call_id, False) or adopted
+            if self._uncertain_timer is None:
+                self._uncertain_timer = threading.Timer(CDR_DELAY, self._correct_uncertain)
+                self._uncertain_timer.daemon = True
+                self._uncertain_timer.start()
 
     def _on_state(self, state, detail=None):
         if state not in ("connected", "disconnected", "error"):
@@ -250,21 +256,22 @@ class PbxLink:
         self._blind_since = None
         if blind < now:
             # the CDR database is another server: read it off the PBX link's thread
-            closed = [item.data["call_id"] for item in updates if item.kind == "record"]
-            thread = threading.Thread(target=self._backfill, args=(blind, now, set(open_ids), set(closed)),
+            thread = threading.Thread(target=self._backfill, args=(blind, now, set(open_ids)),
                                       name=f"k2cc-cdr-{self.name}", daemon=True)
             self.backfills.append(thread)
             thread.start()
+        # the calls whose last channels went while the link was down: their real end is in their CDRs
+        self._correct_later([item.data["call_id"] for item in updates if item.kind == "record"], adopted=False)
         ended = sum(item.kind == "record" for item in updates)
         if ended:
             _logger.info("%s: resync ended %d call(s) whose channels hung up while the link was down",
                          self.name, ended)
 
-    def _backfill(self, lost_at, now, open_ids, closed_ids):
+    def _backfill(self, lost_at, now, open_ids):
         """Read the calls of the blind window from the PBX's CDR source, if it
         has one, and hand them to the writer: calls still in progress are
-        the tracker's, the writer skips those the history has; those the
-        resync closed at the time the link was lost get their real end."""
+        the tracker's, the writer skips those the history has (those the
+        resync closed are corrected by ``_correct_later``)."""
         since, until = cdr.window(lost_at, now)
         recovered = self._read_cdr(lambda source: cdr.read_rows(source, since, until), since)
         if recovered is None:
@@ -275,15 +282,16 @@ class PbxLink:
         if recovered.skipped:
             _logger.warning("%s: %d CDR row(s) of the blind window made no sense and were skipped", self.name,
                             recovered.skipped)
-        self.sink.put(("cdr", {"records": records, "closed": sorted(closed_ids), "since": since.isoformat()}))
+        self.sink.put(("cdr", {"records": records, "since": since.isoformat()}))
 
-    def _correct_adopted(self):
-        with self._adopted_lock:
-            call_ids, self._adopted, self._adopted_timer = self._adopted, set(), None
-        recovered = self._read_cdr(lambda source: cdr.read_calls(source, call_ids), _now())
+    def _correct_uncertain(self):
+        with self._uncertain_lock:
+            uncertain, self._uncertain, self._uncertain_timer = self._uncertain, {}, None
+        recovered = self._read_cdr(lambda source: cdr.read_calls(source, sorted(uncertain)), _now())
         if recovered is not None:
-            self.sink.put(("cdr", {"records": [record for record in recovered.records
-                                               if record["call_id"] in call_ids], "adopted": sorted(call_ids)}))
+            records = [record for record in recovered.records if record["call_id"] in uncertain]
+            self.sink.put(("cdr", {"records": records, "corrected": sorted(uncertain),
+                                   "adopted": sorted(call_id for call_id, adopted in uncertain.items() if adopted)}))
 
     def _read_cdr(self, read, since):
         """The calls ``read(source)`` gives of the PBX's CDR source, or None
@@ -364,8 +372,7 @@ class PbxLink:
                     lost = env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
                                                      ("pbx_call_id", "not in", data["open"])])
                     lost._cc_close_lost()
-                    # their real end is in the CDRs the backfill reads next
-                    self._closed_blind.update(lost.mapped("pbx_call_id"))
+                    self._correct_later(lost.mapped("pbx_call_id"), adopted=False)  # their real end: their CDRs
             if calls:
                 ingest(pbx, calls)
                 pbx.link_last_event = odoo.fields.Datetime.now()
@@ -396,17 +403,12 @@ class PbxLink:
         records = data["records"]
         known = {call.pbx_call_id: call for call in env["k2.cc.call"].search(
             [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", [record["call_id"] for record in records])])}
-        adopted = set(data.get("adopted") or ())
-        if adopted:  # calls taken up in progress, ended: their CDR has the times the bridge did not see
+        if "corrected" in data:  # calls whose end (or start) the bridge did not see: their CDR tells
+            adopted = set(data.get("adopted") or ())
             for record in records:
                 if record["call_id"] in known:
-                    correct_from_cdr(known[record["call_id"]], record, adopted=True)
+                    correct_from_cdr(known[record["call_id"]], record, adopted=record["call_id"] in adopted)
             return
-        closed = set(data.get("closed") or ()) | self._closed_blind
-        self._closed_blind = set()
-        for record in records:
-            if record["call_id"] in closed and record["call_id"] in known:
-                correct_from_cdr(known[record["call_id"]], record)
         new = [("record", record) for record in records if record["call_id"] not in known]
         recovered = ingest(pbx, new) if new else env["k2.cc.call"]
         pbx.write({"cdr_error": False, "cdr_backfilled": odoo.fields.Datetime.now(),
