@@ -124,6 +124,16 @@ class TestRollups(TransactionCase):
         # Every rollup was read, and the calls where no rollup has the fields (partners by type...).
         self.assertEqual(planned - {None}, {rollup.table for rollup in self.env[model_name]._cc_rollups})
 
+    def _assert_ranking_same(self):
+        """The partner ranking past its size (the top and the rest) as the calls give it."""
+        for tz in ZONES:
+            model = self.env["k2.cc.call.report"].with_user(self.manager).with_context(tz=tz, k2_cc_ranking=2)
+            for domain in self._domains():
+                for groupby in (["partner_group_id"], ["partner_group_id", "is_internal"]):
+                    with self.subTest(tz=tz, groupby=groupby, domain=domain):
+                        rows = self._rows(model, domain, CALL_MEASURES, groupby, False)
+                        self.assertEqual(rows, self._rows(model, domain, CALL_MEASURES, groupby, True))
+
     def _assert_home_same(self):
         report = self.env["k2.cc.call.report"].with_user(self.manager)
         for tz in ZONES:
@@ -153,6 +163,7 @@ class TestRollups(TransactionCase):
 
     def _assert_all(self):
         self._assert_same("k2.cc.call.report", CALL_MEASURES, CALL_GROUPINGS)
+        self._assert_ranking_same()
         self._assert_same("k2.cc.quality.report", QUALITY_MEASURES, QUALITY_GROUPINGS)
         self._assert_same("k2.cc.queue.agent.report", AGENT_MEASURES, AGENT_GROUPINGS)
         self._assert_home_same()
