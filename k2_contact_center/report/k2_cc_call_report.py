@@ -74,14 +74,19 @@ class K2CcCallReport(models.Model):
     # Rollups, cheapest first: line load by type in hours (local hours, days,
     # weeks and months stay exact in zones a whole number of hours from UTC)
     # and in quarter hours (every other zone), operators and lines per UTC
-    # day, partners per UTC month (these two: no grouping by local time).
+    # day and month, partners per UTC month and year (these two: no grouping
+    # by local time; a long range reads the coarser level, its ends the finer).
     _cc_rollups = (
         rollups.Rollup("k2_cc_rollup_call_hour", rollups.HOUR, ("company_id", "pbx_id", "call_type", "is_internal")),
         rollups.Rollup("k2_cc_rollup_call_quarter", rollups.QUARTER,
                        ("company_id", "pbx_id", "call_type", "is_internal")),
         rollups.Rollup("k2_cc_rollup_call_user_day", rollups.DAY,
                        ("company_id", "pbx_id", "call_type", "is_internal", "user_id", "line_id")),
+        rollups.Rollup("k2_cc_rollup_call_user_month", rollups.MONTH,
+                       ("company_id", "pbx_id", "call_type", "is_internal", "user_id", "line_id")),
         rollups.Rollup("k2_cc_rollup_call_partner_month", rollups.MONTH,
+                       ("company_id", "pbx_id", "is_internal", "commercial_partner_id")),
+        rollups.Rollup("k2_cc_rollup_call_partner_year", rollups.YEAR,
                        ("company_id", "pbx_id", "is_internal", "commercial_partner_id")),
     )
     _cc_filter = "c.state = 'done'"

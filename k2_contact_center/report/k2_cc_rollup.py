@@ -24,13 +24,15 @@ from ..services import rollups
 TIME_FIELDS = ("start", "hour", "weekday")
 NULL_TYPES = {"int": "integer", "str": "varchar", "bool": "boolean"}
 EMPTY = {"int": "0", "str": "''", "bool": "false"}
-INTERVALS = {rollups.QUARTER: "15 minutes", rollups.HOUR: "1 hour", rollups.DAY: "1 day", rollups.MONTH: "1 month"}
+INTERVALS = {rollups.QUARTER: "15 minutes", rollups.HOUR: "1 hour", rollups.DAY: "1 day", rollups.MONTH: "1 month",
+             rollups.YEAR: "1 year"}
 BUCKETS = {
     # date_bin needs PostgreSQL 14; this reads the same on 12.
     rollups.QUARTER: "date_trunc('hour', c.start) + (extract(minute FROM c.start)::int / 15) * interval '15 minutes'",
     rollups.HOUR: "date_trunc('hour', c.start)",
     rollups.DAY: "date_trunc('day', c.start)",
     rollups.MONTH: "date_trunc('month', c.start)",
+    rollups.YEAR: "date_trunc('year', c.start)",
 }
 COUNT = "k2_call_count"
 
@@ -94,13 +96,21 @@ class K2CcRollupMixin(models.AbstractModel):
 
     @api.model
     def _cc_rollup_query(self, plan):
-        """Rows of ``plan``'s rollup in its covered buckets, and the calls of its ragged ends."""
-        rollup = plan.rollup
+        """Rows of ``plan``'s rollups in their covered buckets, and the calls of its ragged ends."""
+        branches = [self._cc_rollup_rows(piece) for piece in plan.pieces]
+        branches += [self._cc_calls_query(SQL("c.start >= %s AND c.start < %s", start, end))
+                     for start, end in plan.edges]
+        return SQL(" UNION ALL ").join(branches)
+
+    @api.model
+    def _cc_rollup_rows(self, piece):
+        """Rows of ``piece.rollup`` in its covered buckets, shaped as the calls' rows."""
+        rollup = piece.rollup
         window = [SQL("TRUE")]
-        if plan.cover_from:
-            window.append(SQL("r.bucket >= %s", plan.cover_from))
-        if plan.cover_to:
-            window.append(SQL("r.bucket < %s", plan.cover_to))
+        if piece.cover_from:
+            window.append(SQL("r.bucket >= %s", piece.cover_from))
+        if piece.cover_to:
+            window.append(SQL("r.bucket < %s", piece.cover_to))
         dims = []
         for name, (_expr, kind) in self._cc_all_dims():
             column = self._cc_aliases.get(name, name)
@@ -112,22 +122,19 @@ class K2CcRollupMixin(models.AbstractModel):
                 dims.append(SQL("%s AS %s", SQL(self._cc_derived[name][1]), SQL.identifier(name)))
             else:
                 dims.append(SQL("NULL::%s AS %s", SQL(NULL_TYPES[kind]), SQL.identifier(name)))
-        branches = [SQL(
+        return SQL(
             "SELECT -r.id AS id, NULL::integer AS call_id, %s, %s, %s FROM %s r WHERE %s",
             self._cc_time_columns(SQL("r.bucket")),
             SQL(", ").join(dims),
             SQL(", ").join(SQL("r.%s", SQL.identifier(column)) for column, _expr, _agg in self._cc_all_measures()),
             SQL.identifier(rollup.table),
             SQL(" AND ").join(window),
-        )]
-        branches += [self._cc_calls_query(SQL("c.start >= %s AND c.start < %s", start, end))
-                     for start, end in plan.edges]
-        return SQL(" UNION ALL ").join(branches)
+        )
 
     @property
     def _table_query(self):
         plan = self.env.context.get("k2_cc_rollup_plan")
-        if plan and plan.rollup in self._cc_rollups:
+        if plan and plan.rollups <= set(self._cc_rollups):
             return self._cc_rollup_query(plan)
         return self._cc_calls_query()
 

@@ -117,7 +117,7 @@ class TestRollups(TransactionCase):
                 domain = [term for term in domain if term[0] in model._fields]
                 for groupby in groupings:
                     plan = model._cc_plan(domain, groupby, measures, (), None)
-                    planned.add(plan and plan.rollup.table)
+                    planned |= {rollup.table for rollup in plan.rollups} if plan else {None}
                     with self.subTest(tz=tz, groupby=groupby, domain=domain):
                         self.assertEqual(self._rows(model, domain, measures, groupby, False),
                                          self._rows(model, domain, measures, groupby, True))
@@ -237,8 +237,34 @@ class TestRollupPlans(TransactionCase):
         self.assertFalse(rollups.whole_hours("America/St_Johns"))
         hour, quarter = self.env["k2.cc.call.report"]._cc_rollups[:2]
         by_hour = [("start", ">=", "2025-01-31 18:30:00")]
-        self.assertEqual(rollups.plan([hour, quarter], {"call_type"}, True, by_hour, "Europe/Prague").rollup, hour)
-        self.assertEqual(rollups.plan([hour, quarter], {"call_type"}, True, by_hour, "Asia/Kolkata").rollup, quarter)
+        # Prague reads hours, and quarters for the half hour the range starts with.
+        self.assertEqual([piece.rollup for piece in rollups.plan([hour, quarter], {"call_type"}, True, by_hour,
+                                                                 "Europe/Prague").pieces], [hour, quarter])
+        self.assertEqual(rollups.plan([hour, quarter], {"call_type"}, True, by_hour, "Asia/Kolkata").rollups,
+                         {quarter})
+
+    def test_long_ranges_read_the_coarser_levels(self):
+        """A local year of Prague: eleven months, the days of December, and the hours of calls at both ends."""
+        lower = (datetime(2024, 12, 31, 23, 0), ">=")
+        upper = (datetime(2025, 12, 31, 23, 0), "<")
+        self.assertEqual(rollups.tiles([rollups.MONTH, rollups.DAY], lower, upper), (
+            [(0, datetime(2025, 1, 1), datetime(2025, 12, 1)), (1, datetime(2025, 12, 1), datetime(2025, 12, 31))],
+            ((datetime(2024, 12, 31, 23), datetime(2025, 1, 1)), (datetime(2025, 12, 31), datetime(2025, 12, 31, 23)))))
+        # Unbounded: the coarsest level alone; within one bucket: the finer only.
+        self.assertEqual(rollups.tiles([rollups.YEAR, rollups.MONTH], None, None), ([(0, None, None)], ()))
+        self.assertEqual(rollups.tiles([rollups.MONTH, rollups.DAY], (datetime(2025, 3, 2, 8), ">"),
+                                       (datetime(2025, 3, 4), "<=")),
+                         ([(1, datetime(2025, 3, 3), datetime(2025, 3, 4))],
+                          ((datetime(2025, 3, 2), datetime(2025, 3, 3)), (datetime(2025, 3, 4), datetime(2025, 3, 5)))))
+        # The levels are the rollups of the first one's dimensions, coarsest first.
+        report = self.env["k2.cc.call.report"]
+        by_name = {rollup.table: rollup for rollup in report._cc_rollups}
+        year = [("start", ">=", lower[0]), ("start", "<", upper[0])]
+        plan = rollups.plan(report._cc_rollups, {"user_id"}, False, year)
+        self.assertEqual([piece.rollup for piece in plan.pieces],
+                         [by_name["k2_cc_rollup_call_user_month"], by_name["k2_cc_rollup_call_user_day"]])
+        self.assertEqual(rollups.plan(report._cc_rollups, {"commercial_partner_id"}, False, []).rollups,
+                         {by_name["k2_cc_rollup_call_partner_year"]})
 
     def test_ranges_only_from_plain_conditions(self):
         self.assertEqual(rollups.start_bounds([("user_id", "=", 1)]), (None, None))
