@@ -17,6 +17,7 @@ in both cases, so both answer the same figures.
 """
 
 from odoo import api, models
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..services import rollups
@@ -81,15 +82,18 @@ class K2CcRollupMixin(models.AbstractModel):
         return SQL(expr)
 
     @api.model
-    def _cc_calls_query(self, where=None):
-        """One row per call: the plain query over the call table."""
+    def _cc_calls_query(self, where=None, taken_from=None):
+        """One row per call: the plain query over the call table. With
+        ``taken_from`` (a bucket start), the calls taken away from that
+        bucket: measures negated, shown at the bucket's start."""
         return SQL(
             "SELECT %s AS id, c.id AS call_id, %s, %s, %s FROM %s WHERE %s AND %s",
             SQL(self._cc_row_id),
-            self._cc_time_columns(SQL("c.start")),
+            self._cc_time_columns(SQL("c.start") if taken_from is None else SQL("%s::timestamp", taken_from)),
             SQL(", ").join(SQL("%s AS %s", self._cc_dim(expr, kind), SQL.identifier(name))
                            for name, (expr, kind) in self._cc_all_dims()),
-            SQL(", ").join(SQL("%s AS %s", SQL(expr), SQL.identifier(column))
+            SQL(", ").join(SQL("%s AS %s", SQL(expr) if taken_from is None else SQL("-(%s)", SQL(expr)),
+                               SQL.identifier(column))
                            for column, expr, _agg in self._cc_all_measures()),
             SQL(self._cc_from), SQL(self._cc_filter), where or SQL("TRUE"),
         )
@@ -100,6 +104,9 @@ class K2CcRollupMixin(models.AbstractModel):
         branches = [self._cc_rollup_rows(piece) for piece in plan.pieces]
         branches += [self._cc_calls_query(SQL("c.start >= %s AND c.start < %s", start, end))
                      for start, end in plan.edges]
+        branches += [self._cc_calls_query(SQL("c.start %s %s AND c.start < %s", SQL(">" if operator == "<=" else ">="),
+                                              moment, end), taken_from=bucket)
+                     for (moment, operator), end, bucket in plan.minus]
         return SQL(" UNION ALL ").join(branches)
 
     @api.model
@@ -150,6 +157,9 @@ class K2CcRollupMixin(models.AbstractModel):
 
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
         plan = self._cc_plan(domain, groupby, aggregates, having, order)
+        if plan and plan.minus and groupby:
+            # A group whose every call was taken away again is no group.
+            having = expression.AND([having or [], [("__count", ">", 0)]])
         reader = self.with_context(k2_cc_rollup_plan=plan) if plan else self.with_context(k2_cc_rollup_plan=None)
         return super(K2CcRollupMixin, reader)._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
@@ -186,7 +196,8 @@ class K2CcRollupMixin(models.AbstractModel):
                     fields.add(self._cc_dim_of(name))
         if not fields <= {self._cc_dim_of(name) for name in self._cc_dims}:
             return None
-        return rollups.plan(self._cc_rollups, fields, local_time, list(domain), self._cc_tz())
+        return rollups.plan(self._cc_rollups, fields, local_time, list(domain), self._cc_tz(),
+                            subtract=not any(term.endswith(":max") for term in terms))
 
     @api.model
     def _cc_dim_of(self, name):

@@ -36,6 +36,11 @@ LOCAL_GRANULARITIES = {
     "day_of_year", "day_of_month", "day_of_week", "hour_number",
 }
 RANGE_OPERATORS = {">=", ">", "<", "<="}
+# A range ending this little before the end of a month or year bucket reads
+# the whole bucket and takes the calls after its end away (a local year of
+# Prague ends at 23:00 UTC): sums and counts only, never a maximum.
+OVERHANG = timedelta(days=1)
+SUBTRACTED = (MONTH, YEAR)
 LOGIC = {"&", "|", "!"}
 
 
@@ -64,6 +69,9 @@ class Plan:
 
     pieces: tuple
     edges: tuple = ()
+    # Calls a piece holds past the range's end, taken away: ``((moment,
+    # operator) of the end, end of the bucket, bucket start the rows show)``.
+    minus: tuple = ()
 
     @property
     def rollups(self):
@@ -171,26 +179,49 @@ def whole_hours(tz_name):
     return all(info[0].total_seconds() % 3600 == 0 for info in tz._transition_info[since:])
 
 
-def tiles(grains, lower, upper):
-    """``(pieces, edges)`` of a range cut by ``grains`` (coarsest first):
-    pieces ``(index of the grain, cover_from, cover_to)`` in whole buckets,
-    each grain covering what the coarser ones left at the ends, and the
-    ragged ends the finest leaves, to read from the calls. An edge stops at
-    the range's bounds where they are half-open (``>=``, ``<``: every bound
-    between two levels); the query's own filter cuts it at the others."""
-    cover_from, cover_to, edges = cover(grains[0], lower, upper)
+def tiles(grains, lower, upper, subtract=False):
+    """``(pieces, edges, minus)`` of a range cut by ``grains`` (coarsest
+    first): pieces ``(index of the grain, cover_from, cover_to)`` in whole
+    buckets, each grain covering what the coarser ones left at the ends, and
+    the ragged ends the finest leaves, to read from the calls. An edge stops
+    at the range's bounds where they are half-open (``>=``, ``<``: every bound
+    between two levels); the query's own filter cuts it at the others. With
+    ``subtract``, a range that ends just before a month or year bucket ends
+    reads that bucket and ``minus`` the calls past its end (see ``Plan``)."""
+    grain = grains[0]
+    cover_from, cover_to, edges = cover(grain, lower, upper)
+    minus = []
+    hang = _overhang(grain, cover_from, upper) if subtract else None
+    if hang:
+        bucket, cover_to = hang
+        edges = ((floor(grain, lower[0]), cover_from),) if lower and floor(grain, lower[0]) < cover_from else ()
+        minus.append((upper, cover_to, bucket))
     pieces = []
     if cover_from is None or cover_to is None or cover_from < cover_to:
         pieces.append((0, cover_from, cover_to))
     if len(grains) == 1:
-        return pieces, tuple(_clip(start, end, lower, upper) for start, end in edges)
+        return pieces, tuple(_clip(start, end, lower, upper) for start, end in edges), tuple(minus)
     ends = []
     for start, end in edges:
-        inner, inner_edges = tiles(grains[1:], lower if lower and lower[0] >= start else (start, ">="),
-                                   upper if upper and upper[0] < end else (end, "<"))
+        inner, inner_edges, inner_minus = tiles(
+            grains[1:], lower if lower and lower[0] >= start else (start, ">="),
+            upper if upper and upper[0] < end else (end, "<"), subtract)
         pieces += [(index + 1, first, last) for index, first, last in inner]
         ends += inner_edges
-    return pieces, tuple(ends)
+        minus += inner_minus
+    return pieces, tuple(ends), tuple(minus)
+
+
+def _overhang(grain, cover_from, upper):
+    """``(start, end)`` of the month or year bucket holding the range's end
+    when it starts inside the range and ends at most ``OVERHANG`` after it."""
+    if grain not in SUBTRACTED or not upper:
+        return None
+    bucket = floor(grain, upper[0])
+    end = step(grain, bucket)
+    if upper[0] == bucket or end - upper[0] > OVERHANG or (cover_from is not None and bucket < cover_from):
+        return None
+    return bucket, end
 
 
 def _clip(start, end, lower, upper):
@@ -201,12 +232,13 @@ def _clip(start, end, lower, upper):
     return start, end
 
 
-def plan(rollups, fields, local_time, domain, tz_name="UTC"):
+def plan(rollups, fields, local_time, domain, tz_name="UTC", subtract=False):
     """How to answer a query that groups or filters by ``fields`` (dimension
     names), by local time of ``tz_name`` when ``local_time``, with
     ``domain``'s range on ``start``: the first of ``rollups`` that fits (the
     cheapest) and the other grains of its dimensions that fit; None when only
-    the calls can answer."""
+    the calls can answer. ``subtract``: the query reads sums and counts only,
+    so calls may be taken away (see ``tiles``)."""
     bounds = start_bounds(domain)
     if bounds is None:
         return None
@@ -222,5 +254,6 @@ def plan(rollups, fields, local_time, domain, tz_name="UTC"):
     levels = sorted({rollup.grain: rollup for rollup in reversed(rollups)
                      if rollup.dims == first.dims and fits(rollup)}.values(),
                     key=lambda rollup: GRAINS.index(rollup.grain))
-    pieces, edges = tiles([rollup.grain for rollup in levels], *bounds)
-    return Plan(tuple(Piece(levels[index], cover_from, cover_to) for index, cover_from, cover_to in pieces), edges)
+    pieces, edges, minus = tiles([rollup.grain for rollup in levels], *bounds, subtract=subtract)
+    return Plan(tuple(Piece(levels[index], cover_from, cover_to) for index, cover_from, cover_to in pieces), edges,
+                minus)

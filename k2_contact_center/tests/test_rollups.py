@@ -93,16 +93,19 @@ class TestRollups(TransactionCase):
         })
 
     def _domains(self):
-        """The dashboards' filters, in UTC, for the local year, a local month, and ragged ends."""
+        """The dashboards' filters, in UTC, for the local year, a local month, and ragged ends
+        (months, days and hours)."""
         pbx = [("pbx_id", "=", self.pbx.id)]
         return [
             pbx,
             pbx + [("start", ">=", "2024-12-31 23:00:00"), ("start", "<=", "2025-12-31 22:59:59")],
+            pbx + [("start", ">=", "2024-12-31 23:00:00"), ("start", "<", "2025-12-31 23:00:00")],
             pbx + [("start", ">=", "2025-01-31 18:30:00"), ("start", "<", "2025-02-28 18:30:00"),
                    ("is_internal", "=", False)],
             pbx + [("start", ">", "2025-03-07 10:07:13"), ("start", "<", "2025-09-02 03:29:59"),
                    ("commercial_partner_id", "!=", False)],
             pbx + [("start", ">=", "2025-06-30 02:30:00")],
+            pbx + [("start", ">=", "2025-03-10 00:00:00"), ("start", "<", "2025-06-20 12:00:00")],
         ]
 
     def _rows(self, model, domain, measures, groupby, plain):
@@ -249,13 +252,19 @@ class TestRollupPlans(TransactionCase):
         upper = (datetime(2025, 12, 31, 23, 0), "<")
         self.assertEqual(rollups.tiles([rollups.MONTH, rollups.DAY], lower, upper), (
             [(0, datetime(2025, 1, 1), datetime(2025, 12, 1)), (1, datetime(2025, 12, 1), datetime(2025, 12, 31))],
-            ((datetime(2024, 12, 31, 23), datetime(2025, 1, 1)), (datetime(2025, 12, 31), datetime(2025, 12, 31, 23)))))
+            ((datetime(2024, 12, 31, 23), datetime(2025, 1, 1)), (datetime(2025, 12, 31), datetime(2025, 12, 31, 23))),
+            ()))
+        # Sums and counts: the year bucket, the first hour of calls, and the last hour's calls taken away.
+        self.assertEqual(rollups.tiles([rollups.YEAR, rollups.MONTH], lower, upper, subtract=True), (
+            [(0, datetime(2025, 1, 1), datetime(2026, 1, 1))], ((datetime(2024, 12, 31, 23), datetime(2025, 1, 1)),),
+            ((upper, datetime(2026, 1, 1), datetime(2025, 1, 1)),)))
         # Unbounded: the coarsest level alone; within one bucket: the finer only.
-        self.assertEqual(rollups.tiles([rollups.YEAR, rollups.MONTH], None, None), ([(0, None, None)], ()))
+        self.assertEqual(rollups.tiles([rollups.YEAR, rollups.MONTH], None, None), ([(0, None, None)], (), ()))
         self.assertEqual(rollups.tiles([rollups.MONTH, rollups.DAY], (datetime(2025, 3, 2, 8), ">"),
                                        (datetime(2025, 3, 4), "<=")),
                          ([(1, datetime(2025, 3, 3), datetime(2025, 3, 4))],
-                          ((datetime(2025, 3, 2), datetime(2025, 3, 3)), (datetime(2025, 3, 4), datetime(2025, 3, 5)))))
+                          ((datetime(2025, 3, 2), datetime(2025, 3, 3)), (datetime(2025, 3, 4), datetime(2025, 3, 5))),
+                          ()))
         # The levels are the rollups of the first one's dimensions, coarsest first.
         report = self.env["k2.cc.call.report"]
         by_name = {rollup.table: rollup for rollup in report._cc_rollups}
