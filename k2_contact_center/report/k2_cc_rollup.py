@@ -217,6 +217,28 @@ class K2CcRollupMixin(models.AbstractModel):
                        SQL.identifier(self._table, self._cc_averages[fname]))
         return super()._read_group_select(aggregate_spec, query)
 
+    @api.model
+    def _read_group_format_result(self, rows_dict, lazy_groupby):
+        """Odoo labels a date group in Python (time zone, babel) for every
+        row; a day by queue over a year is 1,344 rows of 336 days: each date
+        is labelled once and its label, range and domain given to its rows."""
+        for spec in lazy_groupby:
+            field = self._fields[spec.split(":")[0].split(".")[0]]
+            if field.type not in ("date", "datetime"):
+                super()._read_group_format_result(rows_dict, [spec])
+                continue
+            labelled = {}
+            for row in rows_dict:
+                labelled.setdefault(row[spec], {spec: row[spec], "__domain": []})
+            super()._read_group_format_result(list(labelled.values()), [spec])
+            for row in rows_dict:
+                group = labelled[row[spec]]
+                row[spec] = group[spec]
+                if "__range" in group:
+                    row.setdefault("__range", {})[spec] = group["__range"][spec]
+                row["__domain"] = expression.AND([row["__domain"], group["__domain"]])
+        return None
+
     # -- keeping the rollups -----------------------------------------------------
 
     def init(self):

@@ -1,9 +1,12 @@
 import random
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
+from odoo import models
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
+from ..report.k2_cc_rollup import K2CcRollupMixin
 from ..services import rollups
 
 CALL_MEASURES = ["__count", "talk_duration:sum", "answered_talk_duration:avg", "missed_count:sum",
@@ -178,6 +181,20 @@ class TestRollups(TransactionCase):
         self.env.cr.execute("SELECT sum(k2_call_count) FROM k2_cc_rollup_call_quarter WHERE pbx_id = %s",
                             [self.pbx.id])
         self.assertEqual(self.env.cr.fetchone()[0], len(self.calls))
+
+    def test_date_groups_labelled_as_odoo_labels_them(self):
+        """Each date labelled once: the labels, ranges and domains Odoo gives every row."""
+        def odoo_labels(model, rows, groupby):
+            return models.Model._read_group_format_result(model, rows, groupby)
+
+        for model_name, groupby in (("k2.cc.quality.report", ["start:day", "queue_id"]),
+                                    ("k2.cc.call.report", ["call_type", "start:week"]),
+                                    ("k2.cc.call.report", ["start:month", "user_id"])):
+            model = self.env[model_name].with_user(self.manager).with_context(tz="Europe/Prague")
+            rows = model.read_group([("start", ">=", "2025-03-01 00:00:00")], ["__count"], groupby, lazy=False)
+            with patch.object(K2CcRollupMixin, "_read_group_format_result", odoo_labels):
+                self.assertEqual(rows, model.read_group([("start", ">=", "2025-03-01 00:00:00")], ["__count"],
+                                                        groupby, lazy=False))
 
     def test_rollups_follow_edits_and_deletes(self):
         calls = self.calls.sorted("id")
