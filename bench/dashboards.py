@@ -10,7 +10,10 @@ default filters) and the home screen's figures, as a contact-center manager in
 Europe/Prague, twice in the same run: as the dashboards read them (from the
 rollups where one holds the fields) and by the plain query over the call table
 (context ``k2_cc_plain``), and prints p50 and p95 of each and their ratio.
-The budget is 500 ms at p95.
+Grouped by partner, both answer the ranking the dashboard shows (the 50
+partners with the most talk time and one group of the others); a long
+period reads the rollups' coarse levels (months, years) and their ends the
+finer ones. The budget is 500 ms at p95.
 
     python3 bench/dashboards.py [--calls 1000000] [--runs 10] [--plain-runs 3] [--database NAME] [--keep]
 

@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..services import rollups
 from .k2_cc_call_report import HOURS, WEEKDAYS
+from .k2_cc_rollup import BUCKETS, INTERVALS
 
 
 class K2CcQualityReport(models.Model):
@@ -137,7 +138,10 @@ class K2CcQueueAgentReport(models.Model):
                        "company_id"],
         "k2.cc.line": ["user_id"],
     }
-    _cc_rollups = (rollups.Rollup("k2_cc_rollup_queue_agent_day", rollups.DAY, ("company_id", "queue_id", "line_id")),)
+    _cc_rollups = (
+        rollups.Rollup("k2_cc_rollup_queue_agent_day", rollups.DAY, ("company_id", "queue_id", "line_id")),
+        rollups.Rollup("k2_cc_rollup_queue_agent_month", rollups.MONTH, ("company_id", "queue_id", "line_id")),
+    )
     _cc_from = ("k2_cc_call_k2_cc_line_rel r JOIN k2_cc_call c ON c.id = r.k2_cc_call_id "
                 "JOIN k2_cc_line l ON l.id = r.k2_cc_line_id")
     _cc_row_id = "r.k2_cc_call_id::bigint * 1000000 + r.k2_cc_line_id"
@@ -197,8 +201,8 @@ class K2CcQueueAgentReport(models.Model):
         ), ("INSERT", "DELETE"))
         # A call's own changes move its rows; a new call has no rows yet.
         before, after = self._cc_changed()
-        days = SQL("""(SELECT DISTINCT date_trunc('day', c.start) AS bucket, c.company_id, c.queue_id
-                         FROM old_rows c WHERE %s)""", SQL(self._cc_filter))
+        days = SQL("""(SELECT DISTINCT %s AS bucket, c.company_id, c.queue_id
+                         FROM old_rows c WHERE %s)""", SQL(BUCKETS[rollup.grain]), SQL(self._cc_filter))
         self._cc_trigger(rollup, "k2_cc_call", "calls", SQL(
             """BEGIN
                  %(lock)s;
@@ -220,6 +224,7 @@ class K2CcQueueAgentReport(models.Model):
             table=SQL.identifier(rollup.table),
             days=days,
             again=self._cc_delta(rollup, SQL(
-                "%s JOIN %s k ON c.start >= k.bucket AND c.start < k.bucket + interval '1 day' "
-                "AND c.company_id = k.company_id AND c.queue_id = k.queue_id", SQL(self._cc_from), days), 1),
+                "%s JOIN %s k ON c.start >= k.bucket AND c.start < k.bucket + interval %s "
+                "AND c.company_id = k.company_id AND c.queue_id = k.queue_id", SQL(self._cc_from), days,
+                INTERVALS[rollup.grain]), 1),
         ), ("UPDATE", "DELETE"))

@@ -1,17 +1,21 @@
-"""Which pre-aggregated table (rollup) can answer a grouping query exactly.
+"""Which pre-aggregated tables (rollups) can answer a grouping query exactly.
 
 A rollup holds the calls summed per UTC time bucket (15 minutes, an hour, a
-day or a month) and per a few dimensions. Every time zone in use today is a
-whole number of quarter hours away from UTC, so a 15-minute bucket never
-straddles a local hour, day, week or month: grouping its rows by local time
-gives what grouping the calls gives. Hour buckets do the same, four times
-smaller, for the zones that have only ever been whole hours away from UTC
-since 1970 (Europe/Prague; not Asia/Kolkata or America/St_Johns). Day and
-month buckets do straddle local days, so
-they only answer queries that do not group or filter by local time; a date
-range is then cut into the buckets it covers whole (read from the rollup)
-and its two ragged ends (read from the calls themselves), which keeps any
-range exact.
+day, a month or a year) and per a few dimensions. Every time zone in use
+today is a whole number of quarter hours away from UTC, so a 15-minute bucket
+never straddles a local hour, day, week or month: grouping its rows by local
+time gives what grouping the calls gives. Hour buckets do the same, four
+times smaller, for the zones that have only ever been whole hours away from
+UTC since 1970 (Europe/Prague; not Asia/Kolkata or America/St_Johns). Day,
+month and year buckets do straddle local days, so they only answer queries
+that do not group or filter by local time.
+
+A date range is cut into the buckets it covers whole and its two ragged
+ends. Rollups of the same dimensions in several grains are levels of one
+another: the coarsest covers what it can of the range, the next finer one
+covers the ragged ends of that, and so on; what the finest leaves is read
+from the calls themselves. A year of operators is then eleven month buckets,
+a month of days and a few hours of calls, and any range stays exact.
 
 Pure code: the report models turn a plan into SQL.
 """
@@ -20,7 +24,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-QUARTER, HOUR, DAY, MONTH = "quarter", "hour", "day", "month"
+QUARTER, HOUR, DAY, MONTH, YEAR = "quarter", "hour", "day", "month", "year"
+# Coarsest first: the order levels of one rollup are read in.
+GRAINS = (YEAR, MONTH, DAY, HOUR, QUARTER)
 LOCAL_GRAINS = (QUARTER, HOUR)
 # Groupings by local time that a 15-minute bucket decides exactly (minutes and
 # seconds of a call are lost in a bucket).
@@ -30,6 +36,11 @@ LOCAL_GRANULARITIES = {
     "day_of_year", "day_of_month", "day_of_week", "hour_number",
 }
 RANGE_OPERATORS = {">=", ">", "<", "<="}
+# A range ending this little before the end of a month or year bucket reads
+# the whole bucket and takes the calls after its end away (a local year of
+# Prague ends at 23:00 UTC): sums and counts only, never a maximum.
+OVERHANG = timedelta(days=1)
+SUBTRACTED = (MONTH, YEAR)
 LOGIC = {"&", "|", "!"}
 
 
@@ -43,14 +54,28 @@ class Rollup:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """Read ``rollup`` for buckets in ``[cover_from, cover_to)`` (None: unbounded)
-    and the calls themselves in ``edges`` (half-open UTC ranges)."""
+class Piece:
+    """The buckets of ``rollup`` in ``[cover_from, cover_to)`` (None: unbounded)."""
 
     rollup: Rollup
     cover_from: datetime | None
     cover_to: datetime | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Read the rollups' ``pieces`` and the calls themselves in ``edges``
+    (half-open UTC ranges)."""
+
+    pieces: tuple
     edges: tuple = ()
+    # Calls a piece holds past the range's end, taken away: ``((moment,
+    # operator) of the end, end of the bucket, bucket start the rows show)``.
+    minus: tuple = ()
+
+    @property
+    def rollups(self):
+        return {piece.rollup for piece in self.pieces}
 
 
 def floor(grain, moment):
@@ -61,6 +86,8 @@ def floor(grain, moment):
         return moment.replace(minute=0, second=0, microsecond=0)
     if grain == DAY:
         return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if grain == YEAR:
+        return moment.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -72,6 +99,8 @@ def step(grain, moment):
         return moment + timedelta(hours=1)
     if grain == DAY:
         return moment + timedelta(days=1)
+    if grain == YEAR:
+        return moment.replace(year=moment.year + 1)
     return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
 
 
@@ -150,19 +179,81 @@ def whole_hours(tz_name):
     return all(info[0].total_seconds() % 3600 == 0 for info in tz._transition_info[since:])
 
 
-def plan(rollups, fields, local_time, domain, tz_name="UTC"):
-    """The cheapest rollup (the first of ``rollups`` that fits) answering a
-    query that groups or filters by ``fields`` (dimension names), by local
-    time of ``tz_name`` when ``local_time``, with ``domain``'s range on
-    ``start``; None when only the calls can answer."""
+def tiles(grains, lower, upper, subtract=False):
+    """``(pieces, edges, minus)`` of a range cut by ``grains`` (coarsest
+    first): pieces ``(index of the grain, cover_from, cover_to)`` in whole
+    buckets, each grain covering what the coarser ones left at the ends, and
+    the ragged ends the finest leaves, to read from the calls. An edge stops
+    at the range's bounds where they are half-open (``>=``, ``<``: every bound
+    between two levels); the query's own filter cuts it at the others. With
+    ``subtract``, a range that ends just before a month or year bucket ends
+    reads that bucket and ``minus`` the calls past its end (see ``Plan``)."""
+    grain = grains[0]
+    cover_from, cover_to, edges = cover(grain, lower, upper)
+    minus = []
+    hang = _overhang(grain, cover_from, upper) if subtract else None
+    if hang:
+        bucket, cover_to = hang
+        edges = ((floor(grain, lower[0]), cover_from),) if lower and floor(grain, lower[0]) < cover_from else ()
+        minus.append((upper, cover_to, bucket))
+    pieces = []
+    if cover_from is None or cover_to is None or cover_from < cover_to:
+        pieces.append((0, cover_from, cover_to))
+    if len(grains) == 1:
+        return pieces, tuple(_clip(start, end, lower, upper) for start, end in edges), tuple(minus)
+    ends = []
+    for start, end in edges:
+        inner, inner_edges, inner_minus = tiles(
+            grains[1:], lower if lower and lower[0] >= start else (start, ">="),
+            upper if upper and upper[0] < end else (end, "<"), subtract)
+        pieces += [(index + 1, first, last) for index, first, last in inner]
+        ends += inner_edges
+        minus += inner_minus
+    return pieces, tuple(ends), tuple(minus)
+
+
+def _overhang(grain, cover_from, upper):
+    """``(start, end)`` of the month or year bucket holding the range's end
+    when it starts inside the range and ends at most ``OVERHANG`` after it."""
+    if grain not in SUBTRACTED or not upper:
+        return None
+    bucket = floor(grain, upper[0])
+    end = step(grain, bucket)
+    if upper[0] == bucket or end - upper[0] > OVERHANG or (cover_from is not None and bucket < cover_from):
+        return None
+    return bucket, end
+
+
+def _clip(start, end, lower, upper):
+    if lower and lower[1] == ">=":
+        start = max(start, lower[0])
+    if upper and upper[1] == "<":
+        end = min(end, upper[0])
+    return start, end
+
+
+def plan(rollups, fields, local_time, domain, tz_name="UTC", subtract=False):
+    """How to answer a query that groups or filters by ``fields`` (dimension
+    names), by local time of ``tz_name`` when ``local_time``, with
+    ``domain``'s range on ``start``: the first of ``rollups`` that fits (the
+    cheapest) and the other grains of its dimensions that fit; None when only
+    the calls can answer. ``subtract``: the query reads sums and counts only,
+    so calls may be taken away (see ``tiles``)."""
     bounds = start_bounds(domain)
     if bounds is None:
         return None
-    for rollup in rollups:
+
+    def fits(rollup):
         if local_time and (rollup.grain not in LOCAL_GRAINS or (rollup.grain == HOUR and not whole_hours(tz_name))):
-            continue
-        if not set(fields) <= set(rollup.dims):
-            continue
-        cover_from, cover_to, edges = cover(rollup.grain, *bounds)
-        return Plan(rollup, cover_from, cover_to, edges)
-    return None
+            return False
+        return set(fields) <= set(rollup.dims)
+
+    first = next((rollup for rollup in rollups if fits(rollup)), None)
+    if first is None:
+        return None
+    levels = sorted({rollup.grain: rollup for rollup in reversed(rollups)
+                     if rollup.dims == first.dims and fits(rollup)}.values(),
+                    key=lambda rollup: GRAINS.index(rollup.grain))
+    pieces, edges, minus = tiles([rollup.grain for rollup in levels], *bounds, subtract=subtract)
+    return Plan(tuple(Piece(levels[index], cover_from, cover_to) for index, cover_from, cover_to in pieces), edges,
+                minus)

@@ -184,6 +184,31 @@ class TestCallReport(TransactionCase):
             ("July 2025",): {"__count": 2, "talk_duration": 720},
         })
 
+    def test_partner_ranking_shows_the_top_and_the_rest(self):
+        """Past the ranking's size, the partners with the most talk time and
+        one group of the others, whose figures and calls add up to the whole."""
+        report = self._report().with_context(k2_cc_ranking=1)
+        measures = ["__count", "talk_duration:sum", "answered_talk_duration:avg"]
+        rows = report.read_group(self.domain, measures, ["partner_group_id"], lazy=False)
+        self.assertEqual([(row["partner_group_id"], row["__count"], row["talk_duration"]) for row in rows],
+                         [((self.p2.id, "Report Partner Two"), 3, 720), ((0, "Other partners"), 3, 360)])
+        # Partner One's 300 s and the internal call's 60 s, over their two answered calls.
+        self.assertEqual(rows[1]["answered_talk_duration"], 180)
+        self.assertEqual(self.env["k2.cc.call.report"].with_user(self.manager).search_count(rows[1]["__domain"]), 3)
+        # Split by type (a pivot's columns), and grouped lazily (a grouped list).
+        split = report.read_group(self.domain, ["__count"], ["partner_group_id", "call_type"], lazy=False)
+        self.assertEqual([(row["partner_group_id"][0], row["call_type"], row["__count"]) for row in split],
+                         [(self.p2.id, "received", 1), (self.p2.id, "missed", 1), (self.p2.id, "outgoing", 1),
+                          (0, "received", 2), (0, "missed", 1)])
+        lazy = report.read_group(self.domain, ["__count"], ["partner_group_id", "call_type"])
+        self.assertEqual([(row["partner_group_id"][0], row["partner_group_id_count"], row["__context"])
+                          for row in lazy], [(self.p2.id, 3, {"group_by": ["call_type"]}),
+                                             (0, 3, {"group_by": ["call_type"]})])
+        # Every partner fits: no group of the others.
+        rows = self._report().with_context(k2_cc_ranking=3).read_group(
+            self.domain, measures, ["partner_group_id"], lazy=False)
+        self.assertEqual(len(rows), 3)
+
     def test_agent_sees_own_and_rung_calls_only(self):
         self.assertEqual(self._grid(["user_id"], user=self.alice), {(self.alice.id,): 3, (self.bob.id,): 1})
         self.assertEqual(self._grid(["user_id"], user=self.bob), {(self.bob.id,): 3})

@@ -1,9 +1,12 @@
 import random
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
+from odoo import models
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
+from ..report.k2_cc_rollup import K2CcRollupMixin
 from ..services import rollups
 
 CALL_MEASURES = ["__count", "talk_duration:sum", "answered_talk_duration:avg", "missed_count:sum",
@@ -93,16 +96,19 @@ class TestRollups(TransactionCase):
         })
 
     def _domains(self):
-        """The dashboards' filters, in UTC, for the local year, a local month, and ragged ends."""
+        """The dashboards' filters, in UTC, for the local year, a local month, and ragged ends
+        (months, days and hours)."""
         pbx = [("pbx_id", "=", self.pbx.id)]
         return [
             pbx,
             pbx + [("start", ">=", "2024-12-31 23:00:00"), ("start", "<=", "2025-12-31 22:59:59")],
+            pbx + [("start", ">=", "2024-12-31 23:00:00"), ("start", "<", "2025-12-31 23:00:00")],
             pbx + [("start", ">=", "2025-01-31 18:30:00"), ("start", "<", "2025-02-28 18:30:00"),
                    ("is_internal", "=", False)],
             pbx + [("start", ">", "2025-03-07 10:07:13"), ("start", "<", "2025-09-02 03:29:59"),
                    ("commercial_partner_id", "!=", False)],
             pbx + [("start", ">=", "2025-06-30 02:30:00")],
+            pbx + [("start", ">=", "2025-03-10 00:00:00"), ("start", "<", "2025-06-20 12:00:00")],
         ]
 
     def _rows(self, model, domain, measures, groupby, plain):
@@ -117,12 +123,22 @@ class TestRollups(TransactionCase):
                 domain = [term for term in domain if term[0] in model._fields]
                 for groupby in groupings:
                     plan = model._cc_plan(domain, groupby, measures, (), None)
-                    planned.add(plan and plan.rollup.table)
+                    planned |= {rollup.table for rollup in plan.rollups} if plan else {None}
                     with self.subTest(tz=tz, groupby=groupby, domain=domain):
                         self.assertEqual(self._rows(model, domain, measures, groupby, False),
                                          self._rows(model, domain, measures, groupby, True))
         # Every rollup was read, and the calls where no rollup has the fields (partners by type...).
         self.assertEqual(planned - {None}, {rollup.table for rollup in self.env[model_name]._cc_rollups})
+
+    def _assert_ranking_same(self):
+        """The partner ranking past its size (the top and the rest) as the calls give it."""
+        for tz in ZONES:
+            model = self.env["k2.cc.call.report"].with_user(self.manager).with_context(tz=tz, k2_cc_ranking=2)
+            for domain in self._domains():
+                for groupby in (["partner_group_id"], ["partner_group_id", "is_internal"]):
+                    with self.subTest(tz=tz, groupby=groupby, domain=domain):
+                        rows = self._rows(model, domain, CALL_MEASURES, groupby, False)
+                        self.assertEqual(rows, self._rows(model, domain, CALL_MEASURES, groupby, True))
 
     def _assert_home_same(self):
         report = self.env["k2.cc.call.report"].with_user(self.manager)
@@ -153,6 +169,7 @@ class TestRollups(TransactionCase):
 
     def _assert_all(self):
         self._assert_same("k2.cc.call.report", CALL_MEASURES, CALL_GROUPINGS)
+        self._assert_ranking_same()
         self._assert_same("k2.cc.quality.report", QUALITY_MEASURES, QUALITY_GROUPINGS)
         self._assert_same("k2.cc.queue.agent.report", AGENT_MEASURES, AGENT_GROUPINGS)
         self._assert_home_same()
@@ -164,6 +181,20 @@ class TestRollups(TransactionCase):
         self.env.cr.execute("SELECT sum(k2_call_count) FROM k2_cc_rollup_call_quarter WHERE pbx_id = %s",
                             [self.pbx.id])
         self.assertEqual(self.env.cr.fetchone()[0], len(self.calls))
+
+    def test_date_groups_labelled_as_odoo_labels_them(self):
+        """Each date labelled once: the labels, ranges and domains Odoo gives every row."""
+        def odoo_labels(model, rows, groupby):
+            return models.Model._read_group_format_result(model, rows, groupby)
+
+        for model_name, groupby in (("k2.cc.quality.report", ["start:day", "queue_id"]),
+                                    ("k2.cc.call.report", ["call_type", "start:week"]),
+                                    ("k2.cc.call.report", ["start:month", "user_id"])):
+            model = self.env[model_name].with_user(self.manager).with_context(tz="Europe/Prague")
+            rows = model.read_group([("start", ">=", "2025-03-01 00:00:00")], ["__count"], groupby, lazy=False)
+            with patch.object(K2CcRollupMixin, "_read_group_format_result", odoo_labels):
+                self.assertEqual(rows, model.read_group([("start", ">=", "2025-03-01 00:00:00")], ["__count"],
+                                                        groupby, lazy=False))
 
     def test_rollups_follow_edits_and_deletes(self):
         calls = self.calls.sorted("id")
@@ -226,8 +257,40 @@ class TestRollupPlans(TransactionCase):
         self.assertFalse(rollups.whole_hours("America/St_Johns"))
         hour, quarter = self.env["k2.cc.call.report"]._cc_rollups[:2]
         by_hour = [("start", ">=", "2025-01-31 18:30:00")]
-        self.assertEqual(rollups.plan([hour, quarter], {"call_type"}, True, by_hour, "Europe/Prague").rollup, hour)
-        self.assertEqual(rollups.plan([hour, quarter], {"call_type"}, True, by_hour, "Asia/Kolkata").rollup, quarter)
+        # Prague reads hours, and quarters for the half hour the range starts with.
+        self.assertEqual([piece.rollup for piece in rollups.plan([hour, quarter], {"call_type"}, True, by_hour,
+                                                                 "Europe/Prague").pieces], [hour, quarter])
+        self.assertEqual(rollups.plan([hour, quarter], {"call_type"}, True, by_hour, "Asia/Kolkata").rollups,
+                         {quarter})
+
+    def test_long_ranges_read_the_coarser_levels(self):
+        """A local year of Prague: eleven months, the days of December, and the hours of calls at both ends."""
+        lower = (datetime(2024, 12, 31, 23, 0), ">=")
+        upper = (datetime(2025, 12, 31, 23, 0), "<")
+        self.assertEqual(rollups.tiles([rollups.MONTH, rollups.DAY], lower, upper), (
+            [(0, datetime(2025, 1, 1), datetime(2025, 12, 1)), (1, datetime(2025, 12, 1), datetime(2025, 12, 31))],
+            ((datetime(2024, 12, 31, 23), datetime(2025, 1, 1)), (datetime(2025, 12, 31), datetime(2025, 12, 31, 23))),
+            ()))
+        # Sums and counts: the year bucket, the first hour of calls, and the last hour's calls taken away.
+        self.assertEqual(rollups.tiles([rollups.YEAR, rollups.MONTH], lower, upper, subtract=True), (
+            [(0, datetime(2025, 1, 1), datetime(2026, 1, 1))], ((datetime(2024, 12, 31, 23), datetime(2025, 1, 1)),),
+            ((upper, datetime(2026, 1, 1), datetime(2025, 1, 1)),)))
+        # Unbounded: the coarsest level alone; within one bucket: the finer only.
+        self.assertEqual(rollups.tiles([rollups.YEAR, rollups.MONTH], None, None), ([(0, None, None)], (), ()))
+        self.assertEqual(rollups.tiles([rollups.MONTH, rollups.DAY], (datetime(2025, 3, 2, 8), ">"),
+                                       (datetime(2025, 3, 4), "<=")),
+                         ([(1, datetime(2025, 3, 3), datetime(2025, 3, 4))],
+                          ((datetime(2025, 3, 2), datetime(2025, 3, 3)), (datetime(2025, 3, 4), datetime(2025, 3, 5))),
+                          ()))
+        # The levels are the rollups of the first one's dimensions, coarsest first.
+        report = self.env["k2.cc.call.report"]
+        by_name = {rollup.table: rollup for rollup in report._cc_rollups}
+        year = [("start", ">=", lower[0]), ("start", "<", upper[0])]
+        plan = rollups.plan(report._cc_rollups, {"user_id"}, False, year)
+        self.assertEqual([piece.rollup for piece in plan.pieces],
+                         [by_name["k2_cc_rollup_call_user_month"], by_name["k2_cc_rollup_call_user_day"]])
+        self.assertEqual(rollups.plan(report._cc_rollups, {"commercial_partner_id"}, False, []).rollups,
+                         {by_name["k2_cc_rollup_call_partner_year"]})
 
     def test_ranges_only_from_plain_conditions(self):
         self.assertEqual(rollups.start_bounds([("user_id", "=", 1)]), (None, None))
