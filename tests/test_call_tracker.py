@@ -238,6 +238,34 @@ def test_a_reconnect_hangs_up_the_channels_the_pbx_no_longer_lists_and_the_call_
     assert not tracker.open_calls()
 
 
+def test_a_reconnect_answers_a_call_whose_phone_picked_up_while_the_link_was_down():
+    """The phone was ringing when the link went; the PBX now lists it up: the
+    call is talking, answered by that phone, its answer time for the PBX's
+    records to tell (adopted)."""
+    from k2_contact_center.services.ami.simulator import CallFactory  # noqa: PLC0415
+
+    script = CallFactory(extensions=("201", "202"), rng=random.Random(4)).build("inbound_answered", extension="201",
+                                                                                ring=5.0, talk=30.0)
+    events = script.stamped(1_700_000_000.0)
+    cut = next(i for i, e in enumerate(events) if e["Event"] == "Newstate" and e.get("ChannelState") == "5")
+    tracker = CallTracker(PLAN)
+    for event in events[:cut + 1]:
+        tracker.feed(event)
+    [ringing] = tracker.open_calls()
+    assert ringing["state"] == "ringing"
+    trunk, phone = [e for e in events if e["Event"] == "Newchannel"][:2]
+    listed = [_chan(e["Uniqueid"], e["Channel"], e["Linkedid"], BridgeId="b1") for e in (trunk, phone)]
+    lost = datetime.fromtimestamp(1_700_000_003, timezone.utc)
+    out = tracker.reconcile(listed, lost_at=lost)
+    [live] = [item.data for item in out if item.kind == "live"]
+    assert (live["state"], live["answered_by"], live["adopted"]) == ("talking", "201", True)
+    # a phone that is only ringing does not answer the call
+    assert CallTracker(PLAN).reconcile([_chan("7.1", "PJSIP/k2-trunk-0001", "7.1", state="4")]) == []
+    hangups = [e for e in events if e["Event"] == "Hangup"]
+    [record] = [item.data for e in hangups for item in tracker.feed(e) if item.kind == "record"]
+    assert (record["disposition"], record["answered_by"]) == ("answered", "201")
+
+
 def test_a_reconnect_ends_a_call_whose_channels_all_went_at_the_time_the_link_was_lost():
     tracker = CallTracker(PLAN)
     tracker.feed({"Event": "Newchannel", "Uniqueid": "9.1", "Linkedid": "9.1", "Channel": "PJSIP/201-0001",

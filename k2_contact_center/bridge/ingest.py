@@ -141,12 +141,17 @@ def correct_from_cdr(call, data, adopted=False):
     end = utc(data.get("end"))
     if not end or data.get("disposition") is None:
         return
+    if adopted and call.end:
+        # the bridge saw this call end: its CDR's end is its own legs' (an attended transfer's
+        # consultation ends at the transfer, while the call goes on with the colleague)
+        end = call.end
     vals = {"end": max(end, call.start)}
     cdr_answer = utc(data.get("answer")) if data.get("disposition") == "answered" else None
     answer = (cdr_answer or call.answer_time) if adopted else (call.answer_time or cdr_answer)
     if answer:
+        talk = data.get("talk_seconds")
         vals.update(disposition="answered", answer_time=answer,
-                    talk_duration=round(data["talk_seconds"]) if data.get("talk_seconds") is not None
+                    talk_duration=round(talk) if talk is not None and not adopted
                     else max(0, round((end - answer).total_seconds())))
     elif not (data["disposition"] == "no_answer" and call.disposition == "cancelled"):
         # what the closing guessed, the PBX knows; but a CDR's NO ANSWER may be a caller who hung up

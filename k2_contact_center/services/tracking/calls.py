@@ -323,7 +323,8 @@ class CallTracker:
                 call.live -= 1
                 call.end = lost
                 call.real_time = call.real_time and lost_at is not None
-            if gone:
+            answered = call.answered_leg is None and self._answered_unseen(call, listed, lost)
+            if gone or answered:
                 self._after(call, lost, out)
         # a call taken up begins when its oldest channel was created, as the PBX's list says
         for uid, channel in sorted(listed.items(), key=lambda item: -_age(item[1])):
@@ -339,6 +340,20 @@ class CallTracker:
                 if state == "6":
                     self._answer(chan.call, leg, ts)
         return out
+
+    def _answered_unseen(self, call, listed, lost):
+        """A party dialled that the PBX lists as up answered the call while
+        the link was down: the call is answered, at a time the bridge takes
+        from the PBX's records (``adopted``, as a call taken up is)."""
+        for uid, leg in call.legs.items():
+            channel = listed.get(uid)
+            if channel is not None and str(channel.get("ChannelState")) == "6" and not leg.chan.hungup \
+                    and leg.chan is not call.origin and leg is not call.a_leg:
+                self._answer(call, leg, lost)
+                if call.answered_leg is leg:
+                    call.adopted = True
+                    return True
+        return False
 
     def close_calls(self, call_ids, at=None):
         """Finish the open calls among ``call_ids`` (gone from the PBX while the
