@@ -13,7 +13,10 @@ points at. Prints figures:
   sees the bridge logged in again) and, for the half-open link, the time
   until the bridge found out;
 - calls left open, duplicates, and the calls whose disposition or talk time
-  (more than 1 s off) differ from the same call of the run without faults.
+  (more than 1 s off) differ from the same call of the run without faults;
+  apart, the calls nobody answered that ended while the bridge saw nothing,
+  told as cancelled or not answered the other way round: who gave up, the
+  caller or the ringing, no record says then (a CDR reads both *NO ANSWER*).
 
 With ``--check`` it exits 1 when a call is missing, left open or doubled
 (how ``tests/test_fault_run.py`` uses it); with ``--strict`` too when a call
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +47,7 @@ from k2_contact_center.services.ami.simulator import SimulatorThread  # noqa: E4
 EXTENSIONS = ("201", "202", "203", "204")
 # what a call's CDR cannot tell (services/cdr.py): the disposition it gives instead
 CDR_READS = {"cancelled": "no_answer"}
+UNANSWERED = {"cancelled", "no_answer"}
 
 
 class Bridge:
@@ -173,6 +178,11 @@ class Run:
         self.bridge.stop()
         self.sim.stop()
 
+    def ended_blind(self, call):
+        """Did ``call`` (a history row) end while the bridge saw nothing (a fault, until the link was back)?"""
+        end = datetime.fromisoformat(call["end"]).replace(tzinfo=UTC).timestamp()
+        return any(at - 1 <= end <= at + back + 1 for _kind, at, back in self.fault_times)
+
     def history(self):
         with self.registry.cursor() as cr:
             cr.execute("SELECT pbx_call_id, state, disposition, talk_duration, cdr_recovered, start::text, "
@@ -191,7 +201,7 @@ def compare(calm, hit, strict=False):
     missing = [want for want in hit.made if want["call_id"] not in calls]
     left_open = [call_id for call_id, call in calls.items() if call["state"] != "done"]
     recovered = [call for call in calls.values() if call["cdr_recovered"]]
-    differ_seen, differ_recovered = [], []
+    differ_seen, differ_recovered, unknowable = [], [], []
     for index, want in enumerate(hit.made):
         call = calls.get(want["call_id"])
         twin = base.get(calm.made[index]["call_id"]) if index < len(calm.made) else None
@@ -201,8 +211,12 @@ def compare(calm, hit, strict=False):
         if call["cdr_recovered"]:
             disposition = CDR_READS.get(disposition, disposition)
         if call["disposition"] != disposition or abs((call["talk_duration"] or 0) - (twin["talk_duration"] or 0)) > 1:
-            (differ_recovered if call["cdr_recovered"] else differ_seen).append(
-                (want["kind"], twin["disposition"], call["disposition"], twin["talk_duration"], call["talk_duration"]))
+            facts = (want["kind"], twin["disposition"], call["disposition"], twin["talk_duration"],
+                     call["talk_duration"])
+            if {call["disposition"], twin["disposition"]} == UNANSWERED and hit.ended_blind(call):
+                unknowable.append(facts)  # its end was not seen: who hung up, no CDR tells (see CDR_READS)
+            else:
+                (differ_recovered if call["cdr_recovered"] else differ_seen).append(facts)
     print(f"Run without faults: {len(base)} calls recorded / {len(calm.made)} made")
     print(f"Run with faults: {len(calls)} calls recorded / {made} made; {len(recovered)} recovered from CDR; "
           f"{len(left_open)} left open; {hit.duplicates} duplicates; {len(missing)} missing")
@@ -213,6 +227,10 @@ def compare(calm, hit, strict=False):
     for item in differ_seen:
         kind, before, after, talk_before, talk_after = item
         print(f"  {kind}: {before} {talk_before}s without faults, {after} {talk_after}s with")
+    print(f"Calls not answered whose end the bridge could not see, told as cancelled or not answered the other "
+          f"way round (the caller or the ringing gave up: a CDR does not say which): {len(unknowable)}")
+    for kind, before, after, _talk_before, _talk_after in unknowable:
+        print(f"  {kind}: {before} without faults, {after} with")
     print(f"Calls recovered from CDR that differ (beyond what a CDR cannot tell): {len(differ_recovered)}")
     for item in differ_recovered:
         kind, before, after, talk_before, talk_after = item

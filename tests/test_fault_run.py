@@ -4,8 +4,9 @@ queues and transfers included) once without faults and once with two
 dropped connections, a half-open link longer than a ping cycle and a bridge
 restart, with a CDR source; it fails when a call is missing, left open or
 doubled. (The calls that differ from the run without faults are printed;
-``--strict`` would fail on them: a transfer made across a restart still can.) Needs Odoo 18 and PostgreSQL:
-skipped, saying why, without them. Takes some minutes (two runs of about
+``--strict`` would fail on them: a call whose CDR correction was due when the
+bridge restarted, or answered just as a new bridge took it up, still can.)
+Needs Odoo 18 and PostgreSQL: skipped, saying why, without them. Takes some minutes (two runs of about
 30 s of traffic and their calls' ends).
 """
 
