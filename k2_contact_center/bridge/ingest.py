@@ -95,6 +95,8 @@ def values_from_pbx(pbx, lines, kind, data, call):
     queue = lines.queues.get(data.get("queue"))
     if queue or kind == "record":
         vals["queue_id"] = queue.id if queue else False
+    if kind == "record" and data.get("cdr_due"):
+        vals["cdr_due"] = data["cdr_due"]  # what the bridge did not see, its CDR tells (runner._correct_later)
     if data.get("adopted") and call:
         return _keep_what_is_known(call, kind, vals, data)
     if kind == "live":
@@ -167,7 +169,7 @@ def _keep_what_is_known(call, kind, vals, data):
     # a call the history saw talking does not go back to ringing
     state = "talking" if kind == "live" and call.state == "talking" else data.get("state")
     kept = {"state": state} if kind == "live" else {
-        "state": "done", "end": utc(data.get("end")) or fields.Datetime.now(),
+        "state": "done", "end": utc(data.get("end")) or fields.Datetime.now(), "cdr_due": vals.get("cdr_due"),
         "disposition": "answered" if call.answer_time else data.get("disposition") or "failed",
         "transfers": (call.transfers or []) + (data.get("transfers") or []) or False,
     }

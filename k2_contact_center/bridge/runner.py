@@ -16,7 +16,7 @@ in the ``k2cc-bridge`` command.
 import asyncio
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -38,6 +38,8 @@ _logger = logging.getLogger(__name__)
 
 # Seconds between a call's end and reading its CDR: Asterisk writes it as the call hangs up.
 CDR_DELAY = 2.0
+# a call still awaiting its CDR after this long will not get it (the source keeps none, or lost it)
+CDR_DUE_LIMIT = timedelta(days=1)
 # First key of the advisory locks of this addon ("K2"); the second is the PBX id.
 LOCK_NAMESPACE = 0x4B32
 # Seconds between two wallboard updates of a company (at most 2 a second).
@@ -105,11 +107,17 @@ class PbxLink:
             }
             self.tracker = CallTracker(pbx._cc_number_plan(), endpoints=pbx._cc_endpoints())
             floors = max(env["k2.cc.pbx"].search_count([("company_id", "=", pbx.company_id.id)]), 1)
+            # corrections from the CDRs a previous bridge had not made yet (it stopped first)
+            since = _now().replace(tzinfo=None) - CDR_DUE_LIMIT
+            due = env["k2.cc.call"].search_read(
+                [("pbx_id", "=", pbx.id), ("cdr_due", "!=", False), ("end", ">=", since)], ["pbx_call_id", "cdr_due"])
             # the link went down cleanly (its state says when), or its bridge died (the last event says)
             blind = pbx.link_changed if pbx.link_state != "connected" else None
             blind = blind or pbx.link_last_event
             self._blind_since = blind.replace(tzinfo=UTC) if blind else None
         self.sink = CallSink(self._write, name=self.name).start()
+        self._correct_later([call["pbx_call_id"] for call in due if call["cdr_due"] == "end"], adopted=False)
+        self._correct_later([call["pbx_call_id"] for call in due if call["cdr_due"] == "answer"], adopted=True)
         # Each PBX link of a company sends its wallboard updates: together at
         # most 1 / WALLBOARD_INTERVAL a second.
         self.pulse = Pulse(lambda: self.sink.put(("wallboard", {})), interval=WALLBOARD_INTERVAL * floors)
@@ -132,6 +140,10 @@ class PbxLink:
             self.connector.stop(timeout)
         if self.pulse:
             self.pulse.cancel()
+        with self._uncertain_lock:  # the calls stay marked as awaiting their CDRs: the next bridge reads them
+            if self._uncertain_timer is not None:
+                self._uncertain_timer.cancel()
+            self._uncertain, self._uncertain_timer = {}, None
         if self.sink:
             self.sink.put(("state", {"state": "disconnected", "detail": None}))
             self.sink.put(("agent_lost", {}))
@@ -146,8 +158,11 @@ class PbxLink:
     def _on_event(self, event):
         received = _now()
         for item in self.tracker.feed(event, received_at=received):
+            adopted = item.kind == "record" and item.data.get("adopted")
+            if adopted:
+                item.data["cdr_due"] = "answer"
             self.sink.put((item.kind, item.data))
-            if item.kind == "record" and item.data.get("adopted"):
+            if adopted:
                 self._correct_later([item.data["call_id"]], adopted=True)
         changes = self.states.feed(event)
         if changes:
@@ -249,6 +264,8 @@ class PbxLink:
         now = _now()
         updates = self.tracker.reconcile(channels, lost_at=lost_at, now=now)
         for item in updates:
+            if item.kind == "record":  # ended unseen: its CDR tells when and how
+                item.data["cdr_due"] = "answer" if item.data.get("adopted") else "end"
             self.sink.put((item.kind, item.data))
         open_ids = [call["call_id"] for call in self.tracker.open_calls()]
         self.sink.put(("resync", {"open": open_ids}))
@@ -261,7 +278,9 @@ class PbxLink:
             self.backfills.append(thread)
             thread.start()
         # the calls whose last channels went while the link was down: their real end is in their CDRs
-        self._correct_later([item.data["call_id"] for item in updates if item.kind == "record"], adopted=False)
+        ended = [item.data for item in updates if item.kind == "record"]
+        self._correct_later([data["call_id"] for data in ended if not data.get("adopted")], adopted=False)
+        self._correct_later([data["call_id"] for data in ended if data.get("adopted")], adopted=True)
         ended = sum(item.kind == "record" for item in updates)
         if ended:
             _logger.info("%s: resync ended %d call(s) whose channels hung up while the link was down",
@@ -408,6 +427,7 @@ class PbxLink:
             for record in records:
                 if record["call_id"] in known:
                     correct_from_cdr(known[record["call_id"]], record, adopted=record["call_id"] in adopted)
+                    known[record["call_id"]].cdr_due = False
             return
         new = [("record", record) for record in records if record["call_id"] not in known]
         recovered = ingest(pbx, new) if new else env["k2.cc.call"]

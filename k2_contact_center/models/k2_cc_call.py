@@ -73,7 +73,7 @@ class K2CcCall(models.Model):
         # the queues it waited in and how it was served
         "queue_id", "queue_outcome", "queue_visits", "wait_time", "wait_start", "wait_known", "callback_id",
         # the bridge's bookkeeping of the call
-        "missed_notified", "recording_attachment_id",
+        "missed_notified", "recording_attachment_id", "cdr_due",
     )
 
     call_type = fields.Selection(
@@ -150,6 +150,12 @@ class K2CcCall(models.Model):
         string="Click-to-Call", readonly=True, copy=False,
         help="Placed from Odoo: the PBX rang the user's phone first, then dialled the number.",
     )
+    cdr_due = fields.Selection(
+        [("end", "Its end"), ("answer", "Its answer")], string="Awaiting Its CDR", readonly=True, copy=False,
+        index="btree_not_null",
+        help="The bridge did not see this call's end (the PBX link was down), or its start and answer (it took "
+        "the call up in progress): what the PBX's call detail records tell of it is written once the PBX wrote "
+        "them, by whichever bridge runs then.")
     cdr_recovered = fields.Boolean(
         string="Recovered from CDR", readonly=True, copy=False,
         help="The bridge did not see this call (the PBX link was down, or no bridge ran): it was recorded "
@@ -744,6 +750,7 @@ class K2CcCall(models.Model):
                 "state": "done",
                 "end": call.write_date,
                 "disposition": "answered" if answered else "no_answer",
+                "cdr_due": "end",  # its CDR tells how it really ended
             })
             _logger.info("Closed call %s of %s: its end was lost with the PBX link", call.pbx_call_id,
                          call.pbx_id.display_name)

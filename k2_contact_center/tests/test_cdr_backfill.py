@@ -155,6 +155,30 @@ class TestCdrBackfill(LinkedPbxMixin, TransactionCase):
         self.backfilled(link)
         self.assertEqual(len(self.history()), len(seen + unseen))
 
+    def test_a_correction_a_stopped_bridge_owed_is_made_by_the_next(self):
+        """A call closed at a resync whose CDR the bridge had not read yet when
+        it stopped (a deploy right after an outage): the next bridge reads it."""
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        self.link.stop()
+        (want,) = self.play(["inbound_answered"])
+        self.cdr_written()
+        start = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        self.read_db(lambda env: env["k2.cc.call"].create({  # as the resync left it: ended when the link went
+            "pbx_id": self.pbx.id, "pbx_call_id": want["call_id"], "state": "done", "direction": "inbound",
+            "disposition": "no_answer", "caller_number": want["caller"], "start": start, "end": start,
+            "cdr_due": "end"}))
+        link = self.start_link()
+        self.backfilled(link)
+        call = self.wait_for(lambda env: env["k2.cc.call"].search_read(
+            [("pbx_call_id", "=", want["call_id"]), ("cdr_due", "=", False)],
+            ["disposition", "talk_duration", "cdr_recovered"]), "the correction the stopped bridge owed")
+        now = datetime.now(UTC)
+        (billsec,) = [row["billsec"] for row in cdr.read_rows(self.source, *cdr.window(now, now, margin=600))
+                      if row["linkedid"] == want["call_id"] and row["disposition"] == "ANSWERED"]
+        self.assertEqual([(c["disposition"], c["cdr_recovered"]) for c in call], [("answered", False)])
+        self.assertAlmostEqual(call[0]["talk_duration"], billsec, delta=1)
+        self.assertEqual(len(self.history()), 1, "corrected, not recorded twice")
+
     def test_a_cdr_source_that_is_down_is_a_warning_on_the_pbx_only(self):
         self.link.stop()
         self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).write(
