@@ -42,7 +42,11 @@ def ingest_states(pbx, changes, noted=None, lines=None):
     for state, moved_lines in moved.items():
         moved_lines.write({"device_state": state, "device_state_since": now})
     members = {key: value for (kind, key), value in last.items() if kind == "member"}
-    return _write_members(pbx, lines, members, noted, now)
+    users = _write_members(pbx, lines, members, noted, now)
+    if members:
+        # the PBX speaks of its members again: a request it never confirmed waits no longer
+        users |= pbx.env["k2.cc.queue.member"]._cc_expire_pending(pbx)
+    return users
 
 
 def link_lost(pbx):
