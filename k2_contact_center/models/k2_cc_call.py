@@ -82,6 +82,7 @@ class K2CcCall(models.Model):
         store=True,
         readonly=False,
         index=True,
+        precompute=True,
     )
     state = fields.Selection(
         [("waiting", "Waiting in Queue"), ("ringing", "Ringing"), ("talking", "Talking"), ("done", "Ended")],
@@ -93,7 +94,8 @@ class K2CcCall(models.Model):
     )
     direction = fields.Selection(DIRECTIONS, required=True, default="inbound", index=True)
     disposition = fields.Selection(DISPOSITIONS, required=True, default="answered", index=True)
-    is_internal = fields.Boolean(string="Internal Call", compute="_compute_is_internal", store=True, index=True)
+    is_internal = fields.Boolean(string="Internal Call", compute="_compute_is_internal", store=True, index=True,
+                                 precompute=True)
 
     caller_number = fields.Char(index=True)
     caller_name = fields.Char(help="Name the PBX gave for the caller.")
@@ -107,6 +109,7 @@ class K2CcCall(models.Model):
         related="partner_id.commercial_partner_id",
         store=True,
         index=True,
+        precompute=True,
     )
     match_kind = fields.Selection(NUMBER_KINDS, string="Found Under", help="Kind of number the contact was found by.")
     match_what = fields.Selection(IDENTITIES, string="Identified As",
@@ -124,11 +127,13 @@ class K2CcCall(models.Model):
     answer_time = fields.Datetime(string="Answered At")
     end = fields.Datetime()
     ring_duration = fields.Integer(
-        string="Ring Time", compute="_compute_durations", store=True, readonly=False, aggregator="avg",
+        string="Ring Time", compute="_compute_durations", store=True, readonly=False, precompute=True,
+        aggregator="avg",
         help="Seconds the call rang before it was answered or given up.",
     )
     talk_duration = fields.Integer(
-        string="Talk Time", compute="_compute_durations", store=True, readonly=False, aggregator="sum",
+        string="Talk Time", compute="_compute_durations", store=True, readonly=False, precompute=True,
+        aggregator="sum",
         help="Seconds of conversation.",
     )
 
@@ -175,17 +180,17 @@ class K2CcCall(models.Model):
     wait_known = fields.Boolean(help="The PBX's times gave the wait (not the case for calls replayed without "
                                 "times or closed after a lost link).")
     short_abandon = fields.Boolean(
-        compute="_compute_quality", store=True,
+        compute="_compute_quality", store=True, precompute=True,
         help="An incoming caller who gave up within the short-abandon time of the queue (or of the Settings): "
         "neither offered nor abandoned in the quality figures.")
     abandoned = fields.Boolean(
-        compute="_compute_quality", store=True, index=True,
+        compute="_compute_quality", store=True, index=True, precompute=True,
         help="An incoming caller who gave up while waiting or ringing, after the short-abandon time.")
     answered_in_sl = fields.Boolean(
-        string="Within Service Level", compute="_compute_quality", store=True,
+        string="Within Service Level", compute="_compute_quality", store=True, precompute=True,
         help="An incoming call answered within the service-level threshold of its queue (or of the Settings).")
     offered = fields.Boolean(
-        compute="_compute_quality", store=True,
+        compute="_compute_quality", store=True, precompute=True,
         help="An ended incoming call from outside that counts in the quality figures (short abandons do not).")
     callback_id = fields.Many2one("k2.cc.callback", index=True, ondelete="set null", copy=False,
                                   help="The missed caller this call belongs to, or that it called back.")
