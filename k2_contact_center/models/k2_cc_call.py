@@ -600,21 +600,31 @@ class K2CcCall(models.Model):
     def _cc_notify_missed(self):
         """One inbox notice to the users of the lines a missed call rang (when
         they want them), never twice, never for a call someone answered."""
-        for call in self.filtered(lambda c: c.call_type == "missed" and c.state == "done" and not c.missed_notified):
-            lines = (call.rang_line_ids | call.line_id).filtered("notify_missed")
-            partners = lines.user_id.partner_id
-            call.missed_notified = True
-            if not partners:
-                continue
+        missed = self.filtered(lambda c: c.call_type == "missed" and c.state == "done" and not c.missed_notified)
+        if not missed:
+            return
+        missed.missed_notified = True
+        told = missed.filtered(lambda call: (call.rang_line_ids | call.line_id).filtered("notify_missed").user_id)
+        # A notice from the system (OdooBot), not from the technical recorder.
+        author = self.env.ref("base.partner_root")
+        notices = told.sudo().with_context(k2_cc_inbox_notice=True)
+        # what message_notify would look up for each call, looked up once for them all
+        domains = notices._mail_get_alias_domains(default_company=self.env.company)
+        companies = notices._mail_get_companies(default=self.env.company)
+        reply_to = notices._notify_get_reply_to(default=author.email_formatted)
+        for call in notices:
+            partners = (call.rang_line_ids | call.line_id).filtered("notify_missed").user_id.partner_id
             who = call.partner_id.display_name or call.caller_number or self.env._("an unknown number")
-            # A notice from the system (OdooBot), not from the technical recorder.
-            call.sudo().with_context(k2_cc_inbox_notice=True).message_notify(
+            call.message_notify(
                 partner_ids=partners.ids,
                 subject=self.env._("Missed call from %(who)s", who=who),
                 body=self.env._("Missed call from %(number)s (%(who)s) at %(time)s.", number=call.caller_number,
                                 who=who, time=fields.Datetime.to_string(call.start)),
-                author_id=self.env.ref("base.partner_root").id,
+                author_id=author.id,
                 email_layout_xmlid="mail.mail_notification_light",
+                record_alias_domain_id=domains[call.id].id,
+                record_company_id=companies[call.id].id,
+                reply_to=reply_to[call.id],
             )
 
     def _read_group_orderby(self, order, groupby_terms, query):
