@@ -52,7 +52,7 @@ def ingest(pbx, items, lines=None):
                                              for line in involved):
             continue  # lines that log nothing unless their user is connected
         updates.append([call, values_from_pbx(pbx, lines, kind, data, call), kind, data])
-    _write_grouped([(call, vals) for call, vals, _kind, _data in updates if call])
+    _write_grouped([(call, _changes(call, vals)) for call, vals, _kind, _data in updates if call])
     new = [update for update in updates if not update[0]]
     for update, call in zip(new, Call.create([update[1] for update in new]), strict=True):
         update[0] = call
@@ -64,6 +64,23 @@ def ingest(pbx, items, lines=None):
     touched._cc_notify_missed()
     Call.env["k2.cc.callback"]._cc_track(ended)
     return touched
+
+
+def _changes(call, vals):
+    """What of ``vals`` ``call`` does not hold yet: the rest written again
+    would only recompute what depends on it. The state always: a write
+    dates the call's card (its version)."""
+    changed = {}
+    for name, value in vals.items():
+        field = call._fields[name]
+        if name != "state" and field.type != "many2many":
+            current = call[name].id if field.type == "many2one" else call[name]
+            if current == value or (not current and not value):
+                continue
+        elif name == "candidate_ids" and set(value[0][2]) == set(call.candidate_ids.ids):
+            continue
+        changed[name] = value
+    return changed
 
 
 def _write_grouped(writes):
