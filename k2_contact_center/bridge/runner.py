@@ -41,7 +41,7 @@ CDR_DELAY = 2.0
 # First key of the advisory locks of this addon ("K2"); the second is the PBX id.
 LOCK_NAMESPACE = 0x4B32
 # Items the sink's writer takes at most in one transaction.
-MAX_BATCH = 1000
+MAX_BATCH = 2000
 # Seconds between two wallboard updates of a company (at most 2 a second).
 WALLBOARD_INTERVAL = 0.5
 # What the bridge's writer makes of the agent-state items of its sink.
