@@ -1,7 +1,7 @@
 """Ingest speed and memory of the PBX event pipeline (prints figures).
 
     python3 bench/ingest.py [--calls 5000] [--db-calls 2000] [--latency-seconds 20] [--memory-calls 100000]
-                            [--memory-db-calls 100000] [--skip-db]
+                            [--memory-db-calls 100000] [--skip-db] [--database NAME]
 
 1. Parsing and tracking alone, on simulator-generated traffic: panoramisk's own
    parser (the ceiling of a panoramisk-based reader), the addon's AMI framing,
@@ -416,7 +416,7 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
 def database_part(args):
     from k2_contact_center.services.ami.simulator import SimulatorThread
 
-    bench = BridgeBench("k2cc_bench_ingest")
+    bench = BridgeBench(args.database)
     from odoo.addons.k2_contact_center.bridge.runner import PbxLink  # noqa: PLC0415 - once the addons path is set
 
     sim = SimulatorThread(username="odoo", secret="bench", extensions=EXTENSIONS, seed=4)
@@ -477,6 +477,8 @@ def main():
     parser.add_argument("--memory-db-calls", type=int, default=0,
                         help="then send this many more calls through the bridge, printing its memory")
     parser.add_argument("--skip-db", action="store_true")
+    parser.add_argument("--database", default="k2cc_bench_ingest",
+                        help="the database to create (and drop afterwards): one per bench running at a time")
     parser.add_argument("--no-states", dest="states", action="store_false",
                         help="skip part 5 (queue and device-state events on, the wallboard's bus load)")
     args = parser.parse_args()

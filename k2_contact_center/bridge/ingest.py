@@ -15,52 +15,90 @@ from ..services import numbers
 ORIGINATE_PREFIX = "originate:"
 
 
-def ingest(pbx, items):
+def ingest(pbx, items, lines=None):
     """Write what the call tracker emitted for ``pbx``: ``items`` is a list of
     ``(kind, data)``, kind ``"live"`` (a call ringing or talking) or
     ``"record"`` (a call that ended), in the order they happened.
+    ``lines``: the batch's :class:`PbxLines`, when the caller has one.
 
     Idempotent on the PBX's call id: an ended call is never written twice,
     a live update of an ended call is ignored. Returns the calls touched.
 
     A batch that holds several updates of one call (the database was slower
     than the PBX) writes only the last: what the call became is what the
-    history and the agents need now.
+    history and the agents need now. The batch's calls are read in one
+    search, the new ones created in one ``create``, the others written
+    before anything reads them back (Odoo then updates them in one query
+    per set of fields), and the agents told afterwards, in the order the
+    updates came.
     """
     last = {data["call_id"]: index for index, (_kind, data) in enumerate(items)}
     items = [item for index, item in enumerate(items) if last[item[1]["call_id"]] == index]
     # Calls come from the PBX: no "created" messages, followers or tracking.
     Call = pbx.env["k2.cc.call"].with_context(tracking_disable=True, mail_create_nolog=True,
                                               mail_create_nosubscribe=True, mail_notrack=True)
-    lines = PbxLines(Call.env, pbx)
+    lines = lines or PbxLines(Call.env, pbx)
     lines.load_queues(items)
     call_ids = list({data["call_id"] for _kind, data in items})
     calls = {call.pbx_call_id: call for call in Call.search(
         [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", call_ids)])}
-    touched = ended = Call.browse()
+    updates = []  # [call or None, vals, kind, data], in the order of the updates
     for kind, data in items:
-        call = calls.get(data["call_id"])
-        if not call:
-            call = calls[data["call_id"]] = lines.adopt_originate(data)
+        call = calls.get(data["call_id"]) or lines.adopt_originate(data)
         if call and call.state == "done":
             continue
         involved = lines.involved(data)
         if not call and involved and not any(line.log_calls or line.user_id.cc_presence_wanted
                                              for line in involved):
             continue  # lines that log nothing unless their user is connected
-        vals = values_from_pbx(pbx, lines, kind, data, call)
-        if call:
-            call.write(vals)
-        else:
-            call = calls[data["call_id"]] = Call.create(vals)
-        touched |= call
-        if kind == "record":
-            ended |= call
+        updates.append([call, values_from_pbx(pbx, lines, kind, data, call), kind, data])
+    _write_grouped([(call, _changes(call, vals)) for call, vals, _kind, _data in updates if call])
+    new = [update for update in updates if not update[0]]
+    for update, call in zip(new, Call.create([update[1] for update in new]), strict=True):
+        update[0] = call
+    touched = Call.browse([update[0].id for update in updates])
+    ended = Call.browse([update[0].id for update in updates if update[2] == "record"])
+    for call, _vals, kind, data in updates:
         if not data.get("recovered"):  # a call that ended while nobody saw it opens no call card
             call._cc_notify_agents(lines, kind, data)
     touched._cc_notify_missed()
     Call.env["k2.cc.callback"]._cc_track(ended)
     return touched
+
+
+def _changes(call, vals):
+    """What of ``vals`` ``call`` does not hold yet: the rest written again
+    would only recompute what depends on it. The state always: a write
+    dates the call's card (its version)."""
+    changed = {}
+    for name, value in vals.items():
+        field = call._fields[name]
+        if name != "state" and field.type != "many2many":
+            current = call[name].id if field.type == "many2one" else call[name]
+            if current == value or (not current and not value):
+                continue
+        elif name == "candidate_ids" and set(value[0][2]) == set(call.candidate_ids.ids):
+            continue
+        changed[name] = value
+    return changed
+
+
+def _write_grouped(writes):
+    """``(call, vals)`` written with one ``write`` per distinct ``vals``, and
+    the lines that join the calls one ``write`` per line."""
+    groups, joining = {}, {}
+    for call, vals in writes:
+        for _command, line_id in vals.pop("rang_line_ids", ()):
+            joining[line_id] = joining.get(line_id, call.browse()) | call
+        key = repr(sorted(vals.items()))
+        if key in groups:
+            groups[key][0] |= call
+        else:
+            groups[key] = [call, vals]
+    for calls, vals in groups.values():
+        calls.write(vals)
+    for line_id, calls in joining.items():
+        calls.write({"rang_line_ids": [(4, line_id)]})
 
 
 def values_from_pbx(pbx, lines, kind, data, call):
@@ -87,8 +125,10 @@ def values_from_pbx(pbx, lines, kind, data, call):
         vals.update(line_id=line.id, user_id=line.user_id.id)
     # a colleague the call was handed to takes part in it (sees it, gets its card) as a line that rang does
     handed = lines.lines_of([transfer.get("to") for transfer in data.get("transfers") or ()])
-    if rang | answered | handed:
-        vals["rang_line_ids"] = [(4, rang_line.id) for rang_line in rang | answered | handed]
+    # only the lines it did not have yet: a call's lines are read once for the batch, never written again
+    joined = (rang | answered | handed) - call.rang_line_ids if call else rang | answered | handed
+    if joined:
+        vals["rang_line_ids"] = [(4, rang_line.id) for rang_line in joined]
     if not call or not (call.partner_id or call.match_what):
         outside = {"inbound": data.get("caller"), "outbound": data.get("callee")}.get(direction)
         vals.update(identity_values(lines.identify(outside)))
@@ -204,7 +244,8 @@ class PbxLines:
                 self.by_key[line.endpoint] = line
                 self.by_key[line.endpoint.split("/", 1)[-1]] = line
         self._matches = {}
-        self._countries = {}
+        self._regions = {}
+        self._countries = {}  # region -> res.country id
         self._activity_types = {}
         self._originates = None
         self.queues = {}  # Asterisk name -> k2.cc.queue, of the batch
@@ -217,11 +258,13 @@ class PbxLines:
 
     def country_of(self, number):
         """Id of the country ``number`` belongs to, or False."""
-        if number not in self._countries:
-            region = numbers.region_of(number, self.pbx.country_id.code)
-            self._countries[number] = region and self.env["res.country"].search(
+        if number not in self._regions:
+            self._regions[number] = numbers.region_of(number, self.pbx.country_id.code)
+        region = self._regions[number]
+        if region not in self._countries:
+            self._countries[region] = region and self.env["res.country"].search(
                 [("code", "=", region)], limit=1).id or False
-        return self._countries[number]
+        return self._countries[region]
 
     def activity_type_name(self, company, direction):
         key = (company.id, direction == "outbound")

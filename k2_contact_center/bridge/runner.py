@@ -31,7 +31,7 @@ from ..services.tracking.calls import CallTracker
 from ..services.tracking.states import AgentStates
 from ..services.wallboard import Pulse
 from . import states as state_ingest
-from .ingest import correct_from_cdr, ingest
+from .ingest import PbxLines, correct_from_cdr, ingest
 from .sink import CallSink
 
 _logger = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ CDR_DELAY = 2.0
 CDR_DUE_LIMIT = timedelta(days=1)
 # First key of the advisory locks of this addon ("K2"); the second is the PBX id.
 LOCK_NAMESPACE = 0x4B32
+# Items the sink's writer takes at most in one transaction.
+MAX_BATCH = 2000
 # Seconds between two wallboard updates of a company (at most 2 a second).
 WALLBOARD_INTERVAL = 0.5
 # What the bridge's writer makes of the agent-state items of its sink.
@@ -115,7 +117,9 @@ class PbxLink:
             blind = pbx.link_changed if pbx.link_state != "connected" else None
             blind = blind or pbx.link_last_event
             self._blind_since = blind.replace(tzinfo=UTC) if blind else None
-        self.sink = CallSink(self._write, name=self.name).start()
+        # Large batches when the database falls behind: a call's updates then
+        # mostly meet in one batch, and the batch's costs are shared by more calls.
+        self.sink = CallSink(self._write, name=self.name, max_batch=MAX_BATCH).start()
         self._correct_later([call["pbx_call_id"] for call in due if call["cdr_due"] == "end"], adopted=False)
         self._correct_later([call["pbx_call_id"] for call in due if call["cdr_due"] == "answer"], adopted=True)
         # Each PBX link of a company sends its wallboard updates: together at
@@ -348,6 +352,7 @@ class PbxLink:
             calls, changes = [], []
             floor = due = False  # the wallboard has news / a coalesced update is due
             told = env["res.users"]
+            lines = PbxLines(env, pbx)  # the lines and what the batch looked up, shared by its writes
             for kind, data in batch:
                 if kind in ("live", "record"):
                     calls.append((kind, data))
@@ -361,10 +366,10 @@ class PbxLink:
                     due = True
                     continue
                 if calls:
-                    ingest(pbx, calls)
+                    ingest(pbx, calls, lines)
                     calls = []
                 if changes:
-                    told |= state_ingest.ingest_states(pbx, changes, self._noted)
+                    told |= state_ingest.ingest_states(pbx, changes, self._noted, lines)
                     changes = []
                 if kind in STATE_KINDS:
                     told |= self._write_states(pbx, kind, data)
@@ -393,10 +398,10 @@ class PbxLink:
                     lost._cc_close_lost()
                     self._correct_later(lost.mapped("pbx_call_id"), adopted=False)  # their real end: their CDRs
             if calls:
-                ingest(pbx, calls)
+                ingest(pbx, calls, lines)
                 pbx.link_last_event = odoo.fields.Datetime.now()
             if changes:
-                told |= state_ingest.ingest_states(pbx, changes, self._noted)
+                told |= state_ingest.ingest_states(pbx, changes, self._noted, lines)
             if told:
                 told.sudo()._bus_send("k2_cc_queues", {"changed": True})
             if (floor and self.pulse.touch()) or due:

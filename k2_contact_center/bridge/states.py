@@ -15,17 +15,18 @@ from .ingest import PbxLines
 _logger = logging.getLogger(__name__)
 
 
-def ingest_states(pbx, changes, noted=None):
+def ingest_states(pbx, changes, noted=None, lines=None):
     """Write ``changes`` (``(kind, key, value)`` of ``AgentStates.feed``) of
     ``pbx``; only the last change of each phone and member counts. Devices
     and interfaces that are no line of the PBX (trunks, other phones) are
     logged once each (``noted`` keeps which) and skipped. Returns the users
-    whose queue memberships changed."""
+    whose queue memberships changed. ``lines``: the batch's
+    :class:`~.ingest.PbxLines`, when the caller has one."""
     noted = set() if noted is None else noted
     last = {}
     for kind, key, value in changes:
         last[(kind, key if isinstance(key, str) else tuple(key))] = value
-    lines = PbxLines(pbx.env, pbx)
+    lines = lines or PbxLines(pbx.env, pbx)
     now = fields.Datetime.now()
     # one UPDATE per new state, not one per phone: a busy PBX sends several per call
     moved = {}
@@ -41,7 +42,11 @@ def ingest_states(pbx, changes, noted=None):
     for state, moved_lines in moved.items():
         moved_lines.write({"device_state": state, "device_state_since": now})
     members = {key: value for (kind, key), value in last.items() if kind == "member"}
-    return _write_members(pbx, lines, members, noted, now)
+    users = _write_members(pbx, lines, members, noted, now)
+    if members:
+        # the PBX speaks of its members again: a request it never confirmed waits no longer
+        users |= pbx.env["k2.cc.queue.member"]._cc_expire_pending(pbx)
+    return users
 
 
 def link_lost(pbx):

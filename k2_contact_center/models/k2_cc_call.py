@@ -82,6 +82,7 @@ class K2CcCall(models.Model):
         store=True,
         readonly=False,
         index=True,
+        precompute=True,
     )
     state = fields.Selection(
         [("waiting", "Waiting in Queue"), ("ringing", "Ringing"), ("talking", "Talking"), ("done", "Ended")],
@@ -93,7 +94,8 @@ class K2CcCall(models.Model):
     )
     direction = fields.Selection(DIRECTIONS, required=True, default="inbound", index=True)
     disposition = fields.Selection(DISPOSITIONS, required=True, default="answered", index=True)
-    is_internal = fields.Boolean(string="Internal Call", compute="_compute_is_internal", store=True, index=True)
+    is_internal = fields.Boolean(string="Internal Call", compute="_compute_is_internal", store=True, index=True,
+                                 precompute=True)
 
     caller_number = fields.Char(index=True)
     caller_name = fields.Char(help="Name the PBX gave for the caller.")
@@ -107,6 +109,7 @@ class K2CcCall(models.Model):
         related="partner_id.commercial_partner_id",
         store=True,
         index=True,
+        precompute=True,
     )
     match_kind = fields.Selection(NUMBER_KINDS, string="Found Under", help="Kind of number the contact was found by.")
     match_what = fields.Selection(IDENTITIES, string="Identified As",
@@ -124,11 +127,13 @@ class K2CcCall(models.Model):
     answer_time = fields.Datetime(string="Answered At")
     end = fields.Datetime()
     ring_duration = fields.Integer(
-        string="Ring Time", compute="_compute_durations", store=True, readonly=False, aggregator="avg",
+        string="Ring Time", compute="_compute_durations", store=True, readonly=False, precompute=True,
+        aggregator="avg",
         help="Seconds the call rang before it was answered or given up.",
     )
     talk_duration = fields.Integer(
-        string="Talk Time", compute="_compute_durations", store=True, readonly=False, aggregator="sum",
+        string="Talk Time", compute="_compute_durations", store=True, readonly=False, precompute=True,
+        aggregator="sum",
         help="Seconds of conversation.",
     )
 
@@ -181,17 +186,17 @@ class K2CcCall(models.Model):
     wait_known = fields.Boolean(help="The PBX's times gave the wait (not the case for calls replayed without "
                                 "times or closed after a lost link).")
     short_abandon = fields.Boolean(
-        compute="_compute_quality", store=True,
+        compute="_compute_quality", store=True, precompute=True,
         help="An incoming caller who gave up within the short-abandon time of the queue (or of the Settings): "
         "neither offered nor abandoned in the quality figures.")
     abandoned = fields.Boolean(
-        compute="_compute_quality", store=True, index=True,
+        compute="_compute_quality", store=True, index=True, precompute=True,
         help="An incoming caller who gave up while waiting or ringing, after the short-abandon time.")
     answered_in_sl = fields.Boolean(
-        string="Within Service Level", compute="_compute_quality", store=True,
+        string="Within Service Level", compute="_compute_quality", store=True, precompute=True,
         help="An incoming call answered within the service-level threshold of its queue (or of the Settings).")
     offered = fields.Boolean(
-        compute="_compute_quality", store=True,
+        compute="_compute_quality", store=True, precompute=True,
         help="An ended incoming call from outside that counts in the quality figures (short abandons do not).")
     callback_id = fields.Many2one("k2.cc.callback", index=True, ondelete="set null", copy=False,
                                   help="The missed caller this call belongs to, or that it called back.")
@@ -601,21 +606,31 @@ class K2CcCall(models.Model):
     def _cc_notify_missed(self):
         """One inbox notice to the users of the lines a missed call rang (when
         they want them), never twice, never for a call someone answered."""
-        for call in self.filtered(lambda c: c.call_type == "missed" and c.state == "done" and not c.missed_notified):
-            lines = (call.rang_line_ids | call.line_id).filtered("notify_missed")
-            partners = lines.user_id.partner_id
-            call.missed_notified = True
-            if not partners:
-                continue
+        missed = self.filtered(lambda c: c.call_type == "missed" and c.state == "done" and not c.missed_notified)
+        if not missed:
+            return
+        missed.missed_notified = True
+        told = missed.filtered(lambda call: (call.rang_line_ids | call.line_id).filtered("notify_missed").user_id)
+        # A notice from the system (OdooBot), not from the technical recorder.
+        author = self.env.ref("base.partner_root")
+        notices = told.sudo().with_context(k2_cc_inbox_notice=True)
+        # what message_notify would look up for each call, looked up once for them all
+        domains = notices._mail_get_alias_domains(default_company=self.env.company)
+        companies = notices._mail_get_companies(default=self.env.company)
+        reply_to = notices._notify_get_reply_to(default=author.email_formatted)
+        for call in notices:
+            partners = (call.rang_line_ids | call.line_id).filtered("notify_missed").user_id.partner_id
             who = call.partner_id.display_name or call.caller_number or self.env._("an unknown number")
-            # A notice from the system (OdooBot), not from the technical recorder.
-            call.sudo().with_context(k2_cc_inbox_notice=True).message_notify(
+            call.message_notify(
                 partner_ids=partners.ids,
                 subject=self.env._("Missed call from %(who)s", who=who),
                 body=self.env._("Missed call from %(number)s (%(who)s) at %(time)s.", number=call.caller_number,
                                 who=who, time=fields.Datetime.to_string(call.start)),
-                author_id=self.env.ref("base.partner_root").id,
+                author_id=author.id,
                 email_layout_xmlid="mail.mail_notification_light",
+                record_alias_domain_id=domains[call.id].id,
+                record_company_id=companies[call.id].id,
+                reply_to=reply_to[call.id],
             )
 
     def _read_group_orderby(self, order, groupby_terms, query):

@@ -26,7 +26,7 @@ class K2CcCall(models.Model):
 
     _inherit = "k2.cc.call"
 
-    transferred = fields.Boolean(compute="_compute_transferred", store=True,
+    transferred = fields.Boolean(compute="_compute_transferred", store=True, precompute=True,
                                  help="The call was handed over to someone else during the call.")
     transfer_summary = fields.Char(string="Transfer History", compute="_compute_transfer_summary",
                                    help="Each transfer the PBX reported: its kind, who transferred, to whom.")

@@ -72,14 +72,23 @@ class K2CcCallback(models.Model):
 
     @api.model
     def _cc_track(self, calls):
-        """Open, extend or close callbacks for ``calls``, which just ended."""
+        """Open, extend or close callbacks for ``calls``, which just ended.
+        The open callbacks of their numbers are read in one search."""
+        outside = {call: call._cc_outside_number() for call in calls}
+        numbers = {number for number in outside.values() if number}
+        open_callbacks = {}
+        if numbers:
+            for callback in self.search([("company_id", "in", calls.company_id.ids), ("number", "in", list(numbers)),
+                                         ("state", "=", "open")], order="id"):
+                open_callbacks.setdefault((callback.company_id.id, callback.number), callback)
         for call in calls.sorted(lambda c: (c.start, c.id)):
-            number = call._cc_outside_number()
+            number = outside[call]
             if not number:
                 continue
+            key = (call.company_id.id, number)
             if call.disposition == "answered":
-                callback = call.callback_id.filtered(lambda cb: cb.state == "open") or self._cc_open(
-                    call.company_id, number)
+                callback = call.callback_id.filtered(lambda cb: cb.state == "open") or open_callbacks.get(
+                    key, self.browse())
                 if callback:
                     moment = call.answer_time or call.start
                     callback.write({
@@ -87,10 +96,12 @@ class K2CcCallback(models.Model):
                         "closed_time": moment,
                         "delay_seconds": max(int((moment - callback.first_call_time).total_seconds()), 0),
                     })
+                    if open_callbacks.get((callback.company_id.id, callback.number)) == callback:
+                        del open_callbacks[(callback.company_id.id, callback.number)]
                     if not call.callback_id:
                         call.callback_id = callback
             elif call.direction == "inbound" and not call.is_internal:
-                callback = self._cc_open(call.company_id, number)
+                callback = open_callbacks.get(key)
                 if callback:
                     callback.write({
                         "attempts": callback.attempts + 1,
@@ -100,14 +111,11 @@ class K2CcCallback(models.Model):
                         "partner_id": callback.partner_id.id or call.partner_id.id,
                     })
                 else:
-                    callback = self.create({
+                    self.flush_model(["state"])  # one open per number: those closed above are closed first
+                    callback = open_callbacks[key] = self.create({
                         "number": number, "partner_id": call.partner_id.id, "pbx_id": call.pbx_id.id,
                         "company_id": call.company_id.id, "queue_id": call.queue_id.id,
                         "line_ids": [(6, 0, (call.rang_line_ids | call.line_id).ids)],
                         "first_call_time": call.start, "last_call_time": call.start,
                     })
                 call.callback_id = callback
-
-    def _cc_open(self, company, number):
-        return self.search([("company_id", "=", company.id), ("number", "=", number), ("state", "=", "open")],
-                           limit=1)

@@ -349,6 +349,8 @@ class K2CcPbx(models.Model):
                         )._cc_fail_originate(self.env._("The PBX accepted the call but never placed it."))
             limit = now - timedelta(minutes=max(pbx.open_call_timeout, 1))
             Call.search([("pbx_id", "=", pbx.id), ("state", "!=", "done"), ("write_date", "<", limit)])._cc_close_lost()
+        # queue requests the PBX accepted and never confirmed
+        self.env["k2.cc.queue.member"]._cc_expire_pending()
         from ..bridge.server import ensure_in_process_bridge  # noqa: PLC0415 - the bridge imports the registry machinery
 
         ensure_in_process_bridge(self.env.cr.dbname)

@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -11,6 +12,8 @@ _logger = logging.getLogger(__name__)
 
 # A systray menu, not a list view: the reasons an agent picks from.
 REASONS_SHOWN = 50
+# Seconds a request waits for the PBX's confirming event; then the PBX's own state shows again.
+PENDING_TIMEOUT = 30
 PENDING = [
     ("join", "Joining"),
     ("leave", "Leaving"),
@@ -124,6 +127,60 @@ class K2CcQueueMember(models.Model):
                           "pending_reason_id": reason.id if reason else False})
         members._cc_tell()
         return [member._cc_row() for member in members]
+
+    @api.model
+    def _cc_expire_pending(self, pbx=None, timeout=PENDING_TIMEOUT):
+        """Give up the requests (of ``pbx``, else of every PBX) the PBX has
+        not confirmed within ``timeout`` seconds: it accepted the action but
+        its event (``QueueMemberAdded``, ``QueueMemberRemoved``,
+        ``QueueMemberPause``) never came. The member shows what the PBX last
+        confirmed; a join it never confirmed is no membership. Each agent is
+        told, in their language. Returns the users whose queues changed."""
+        limit = fields.Datetime.now() - timedelta(seconds=timeout)
+        domain = [("pending", "!=", False), ("pending_since", "<", limit)]
+        if pbx:
+            domain.append(("pbx_id", "=", pbx.id))
+        expired = self.sudo().search(domain)
+        if not expired:
+            return self.env["res.users"]
+        users = expired.user_id
+        for member in expired:
+            _logger.warning("%s: the PBX did not confirm the %s request of line %s in queue %s within %d s: "
+                            "given up, the PBX's state holds", member.pbx_id.display_name, member.pending,
+                            member.line_id.extension, member.queue_id.name, timeout)
+            member._cc_tell_unconfirmed(timeout)
+        never_joined = expired.filtered(lambda member: member.pending == "join" and not member.confirmed)
+        never_joined.unlink()
+        (expired - never_joined).write({"pending": False, "pending_since": False, "pending_reason_id": False})
+        users._bus_send("k2_cc_queues", {"changed": True})
+        return users
+
+    def _cc_tell_unconfirmed(self, timeout):
+        """A toast for the agent: what they asked went unconfirmed, and where they stand."""
+        self.ensure_one()
+        user = self.user_id
+        if not user:
+            return
+        env = self.with_context(lang=user.lang).env
+        queue = self.queue_id.display_name
+        asked = {
+            "join": env._("The PBX did not confirm joining the queue %(queue)s within %(seconds)s seconds.",
+                          queue=queue, seconds=timeout),
+            "leave": env._("The PBX did not confirm leaving the queue %(queue)s within %(seconds)s seconds.",
+                           queue=queue, seconds=timeout),
+            "pause": env._("The PBX did not confirm the pause in the queue %(queue)s within %(seconds)s seconds.",
+                           queue=queue, seconds=timeout),
+            "resume": env._("The PBX did not confirm the end of the pause in the queue %(queue)s within "
+                            "%(seconds)s seconds.", queue=queue, seconds=timeout),
+        }[self.pending]
+        if self.pending == "join" and not self.confirmed:
+            stands = env._("You are not a member of it.")
+        elif self.paused:
+            stands = env._("You are a member, paused.")
+        else:
+            stands = env._("You are a member, taking calls.")
+        user._bus_send("simple_notification", {"type": "warning", "title": env._("Queue request not confirmed"),
+                                               "message": f"{asked} {stands}", "sticky": False})
 
     def _cc_check_line(self, line):
         """Agents act for their own lines only; managers for any line they may read."""

@@ -52,10 +52,16 @@ class K2CcWallboard(models.AbstractModel):
         today = self._cc_today_figures(company, queues)
         agents = self._cc_agents(lines, members)
         state_of = {agent["line_id"]: agent["state"] for agent in agents}
+        of_queue, waiting_in = {}, {}
+        for member in members:
+            of_queue.setdefault(member.queue_id.id, []).append(member)
+        for call in live:
+            if call.state == "waiting":
+                waiting_in.setdefault(call.queue_id.id, []).append(call)
         boards = []
         for queue in queues:
-            queue_members = members.filtered(lambda member, queue=queue: member.queue_id == queue)
-            waiting = live.filtered(lambda call, queue=queue: call.state == "waiting" and call.queue_id == queue)
+            queue_members = of_queue.get(queue.id, [])
+            waiting = waiting_in.get(queue.id, [])
             starts = [call.wait_start or call.start for call in waiting]
             figures = today.get(queue.id, {})
             offered = figures.get("offered", 0)
@@ -98,9 +104,12 @@ class K2CcWallboard(models.AbstractModel):
         return figures
 
     def _cc_agents(self, lines, members):
+        of_line = {}
+        for member in members:
+            of_line.setdefault(member.line_id.id, []).append(member.id)
         agents = []
         for line in lines:
-            own = members.filtered(lambda member, line=line: member.line_id == line)
+            own = members.browse(of_line.get(line.id, []))
             state = agent_state(line.device_state, [member.paused for member in own])
             since = line.device_state_since
             if state == "paused":

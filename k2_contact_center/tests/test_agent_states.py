@@ -1,7 +1,11 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..bridge import states as state_ingest
+from ..models.k2_cc_queue_member import PENDING_TIMEOUT
 from ..services.ami.simulator import SimulatorThread
 from .common import K2CcCase, LinkedPbxMixin
 
@@ -68,6 +72,42 @@ class TestAgentStatesWritePath(K2CcCase):
         self.assertEqual(self.members().line_id, self.line)
         self.assertTrue(self.members().paused)
         self.assertFalse(self.members().pending, "a resume lost with the link is given up: the PBX says paused")
+
+    def test_a_request_the_pbx_never_confirms_is_given_up_after_the_timeout(self):
+        state_ingest.ingest_states(self.bridge_pbx, [("member", ("support", "PJSIP/201"), self.member_event())])
+        member = self.members()
+        asked = fields.Datetime.now() - timedelta(seconds=PENDING_TIMEOUT + 1)
+        member.write({"pending": "pause", "pending_since": asked, "pending_reason_id": self.lunch.id})
+        joined = self.env["k2.cc.queue.member"].create({"queue_id": member.queue_id.id, "line_id": self.line2.id,
+                                                        "pending": "join", "pending_since": asked})
+        fresh = self.env["k2.cc.queue.member"].create({
+            "queue_id": self.env["k2.cc.queue"].create({"pbx_id": self.pbx.id, "name": "sales"}).id,
+            "line_id": self.line.id, "pending": "join", "pending_since": fields.Datetime.now()})
+        self.env["bus.bus"].sudo().search([]).unlink()
+        with self.assertLogs("odoo.addons.k2_contact_center.models.k2_cc_queue_member", "WARNING") as logged:
+            self.env["k2.cc.pbx"]._cc_watchdog()
+        self.assertEqual(len(logged.output), 2)
+        self.assertIn("did not confirm the pause request of line 201", logged.output[0] + logged.output[1])
+        self.assertEqual((member.pending, member.pending_since, member.pending_reason_id, member.paused),
+                         (False, False, self.env["k2.cc.pause.reason"], False),
+                         "the pause the PBX never confirmed shows as what the PBX says: taking calls")
+        self.assertFalse(joined.exists(), "a join the PBX never confirmed is no membership")
+        self.assertEqual(fresh.pending, "join", "a request within the timeout still waits for the PBX")
+        [toast] = self.bus_payloads(self.agent, "simple_notification")
+        self.assertEqual(toast["type"], "warning")
+        self.assertIn("did not confirm the pause in the queue support", toast["message"])
+        self.assertIn("taking calls", toast["message"])
+        self.assertIn("You are not a member", self.bus_payloads(self.agent2, "simple_notification")[0]["message"])
+        self.assertTrue(self.bus_payloads(self.agent, "k2_cc_queues"), "the systray shows the PBX's state again")
+
+    def test_the_next_member_state_ends_a_request_past_its_timeout(self):
+        state_ingest.ingest_states(self.bridge_pbx, [("member", ("support", "PJSIP/201"), self.member_event())])
+        member = self.members()
+        member.write({"pending": "leave", "pending_since": fields.Datetime.now() - timedelta(minutes=1)})
+        users = state_ingest.ingest_states(self.bridge_pbx, [
+            ("member", ("support", "PJSIP/201"), self.member_event(state="in_call"))])
+        self.assertEqual((member.pending, member.confirmed, member.state), (False, True, "in_call"))
+        self.assertIn(self.agent, users)
 
     def test_agents_act_for_their_own_lines_only(self):
         state_ingest.ingest_states(self.bridge_pbx, [

@@ -100,6 +100,22 @@ class TestCallbacks(BridgeCase):
         self.ingest(queued("m4", 25.0, "abandoned", start="2026-03-03T08:00:00+00:00"))
         self.assertNotEqual(self.open_callbacks(), callback)
 
+    def test_one_batch_opens_closes_and_opens_again_the_callback_of_a_number(self):
+        """The bridge writes what the PBX did while the database was slow in one go."""
+        self.ingest(record("b1", disposition="no_answer", answered_by=None, answer=None,
+                           start="2026-03-02T08:00:00+00:00", end="2026-03-02T08:00:30+00:00"),
+                    record("b2", disposition="cancelled", answered_by=None, answer=None,
+                           start="2026-03-02T08:10:00+00:00", end="2026-03-02T08:10:20+00:00"),
+                    record("b3", direction="outbound", caller="202", callee=NUMBER, answered_by=NUMBER,
+                           start="2026-03-02T09:00:00+00:00", answer="2026-03-02T09:00:05+00:00",
+                           end="2026-03-02T09:03:00+00:00"),
+                    record("b4", disposition="no_answer", answered_by=None, answer=None,
+                           start="2026-03-02T10:00:00+00:00", end="2026-03-02T10:00:30+00:00"))
+        callbacks = self.env["k2.cc.callback"].search([("number", "=", NUMBER)], order="id")
+        self.assertEqual([(callback.state, callback.attempts) for callback in callbacks], [("done", 2), ("open", 1)])
+        self.assertEqual(sorted(callbacks[0].call_ids.mapped("pbx_call_id")), ["b1", "b2", "b3"])
+        self.assertEqual(callbacks[1].call_ids.mapped("pbx_call_id"), ["b4"])
+
     def test_no_callback_for_answered_internal_or_withheld_calls(self):
         self.ingest(record("w1"),
                     record("w2", direction="internal", caller="202", disposition="no_answer", answered_by=None),
