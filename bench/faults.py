@@ -19,8 +19,9 @@ points at. Prints figures:
   caller or the ringing, no record says then (a CDR reads both *NO ANSWER*).
 
 With ``--check`` it exits 1 when a call is missing, left open or doubled
-(how ``tests/test_fault_run.py`` uses it); with ``--strict`` too when a call
-the bridge saw (not recovered from CDR) differs from the run without faults. Needs Odoo 18
+(how ``tests/test_fault_run.py`` uses it); with ``--strict [N]`` too when more
+than N (0) calls the bridge saw (not recovered from CDR) differ from the run
+without faults. Needs Odoo 18
 importable and PostgreSQL running; makes a database of its own (and one for
 the CDR table) and drops them afterwards.
 """
@@ -192,7 +193,7 @@ class Run:
         return {row["pbx_call_id"]: row for row in rows}
 
 
-def compare(calm, hit, strict=False):
+def compare(calm, hit, strict=None):
     """Figures and the problems ``--check`` fails on."""
     base = calm.history()
     calls = hit.history()
@@ -243,8 +244,8 @@ def compare(calm, hit, strict=False):
         problems.append(f"{len(left_open)} calls left open")
     if hit.duplicates:
         problems.append(f"{hit.duplicates} duplicates")
-    if differ_seen and strict:
-        problems.append(f"{len(differ_seen)} calls differ from the run without faults")
+    if strict is not None and len(differ_seen) > strict:
+        problems.append(f"{len(differ_seen)} calls differ from the run without faults (at most {strict} allowed)")
     return problems
 
 
@@ -256,8 +257,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-cdr", action="store_true", help="no CDR source: what an outage costs without one")
     parser.add_argument("--check", action="store_true", help="exit 1 when a call is lost, left open or doubled")
-    parser.add_argument("--strict", action="store_true",
-                        help="with --check, also fail when a call the bridge saw differs from the run without faults")
+    parser.add_argument("--strict", nargs="?", type=int, const=0, default=None, metavar="N",
+                        help="with --check, also fail when more than N (0) calls the bridge saw differ from the run "
+                        "without faults")
     parser.add_argument("--dump", metavar="FILE", help="write both runs' calls and faults as JSON")
     args = parser.parse_args(argv)
     database = f"k2cc_faults_{os.getpid()}"
