@@ -77,8 +77,8 @@ class PbxLink:
         # since when no bridge saw this PBX, at start (a restart, a failover): the first resync backfills it
         self._blind_since = None
         self.backfills = []  # the CDR backfill threads started (tests join them)
-        # calls whose CDR is read next (call id -> taken up in progress): those taken up that ended, and
-        # those closed at a resync without their end being seen
+        # calls whose CDR is read next (call id -> what was not seen: "end", or "answer" for a call taken
+        # up in progress), as their cdr_due says in the history
         self._uncertain = {}
         self._uncertain_lock = threading.Lock()
         self._uncertain_timer = None
@@ -120,8 +120,7 @@ class PbxLink:
         # Large batches when the database falls behind: a call's updates then
         # mostly meet in one batch, and the batch's costs are shared by more calls.
         self.sink = CallSink(self._write, name=self.name, max_batch=MAX_BATCH).start()
-        self._correct_later([call["pbx_call_id"] for call in due if call["cdr_due"] == "end"], adopted=False)
-        self._correct_later([call["pbx_call_id"] for call in due if call["cdr_due"] == "answer"], adopted=True)
+        self._correct_later({call["pbx_call_id"]: call["cdr_due"] for call in due})
         # Each PBX link of a company sends its wallboard updates: together at
         # most 1 / WALLBOARD_INTERVAL a second.
         self.pulse = Pulse(lambda: self.sink.put(("wallboard", {})), interval=WALLBOARD_INTERVAL * floors)
@@ -167,22 +166,24 @@ class PbxLink:
                 item.data["cdr_due"] = "answer"
             self.sink.put((item.kind, item.data))
             if adopted:
-                self._correct_later([item.data["call_id"]], adopted=True)
+                self._correct_later({item.data["call_id"]: "answer"})
         changes = self.states.feed(event)
         if changes:
             self.sink.put(("agent_states", changes))
 
-    def _correct_later(self, call_ids, adopted):
-        """Calls whose history is uncertain: taken up in progress (``adopted``:
-        their start and answer were not seen live, or not by this bridge)
-        and ended, or closed at a resync when their end was not seen. Once
-        the PBX wrote their CDRs, what they tell is read from there, however
-        long before the outage the calls began. Thread-safe."""
-        if not call_ids:
+    def _correct_later(self, due):
+        """Calls whose history is uncertain (``due``: call id -> ``cdr_due``):
+        closed at a resync when their end was not seen (``end``), or taken
+        up in progress and ended (``answer``: their start and answer were not
+        seen live, or not by this bridge). Once the PBX wrote their CDRs,
+        what they tell is read from there, however long before the outage
+        the calls began. Thread-safe."""
+        if not due:
             return
         with self._uncertain_lock:
-            for call_id in call_ids:
-                self._uncertain[call_id] = self._uncertain.get(call_id, False) or adopted
+            for call_id, what in due.items():
+                if self._uncertain.get(call_id) != "answer":  # a call taken up stays one
+                    self._uncertain[call_id] = what
             if self._uncertain_timer is None:
                 self._uncertain_timer = threading.Timer(CDR_DELAY, self._correct_uncertain)
                 self._uncertain_timer.daemon = True
@@ -282,13 +283,11 @@ class PbxLink:
             self.backfills.append(thread)
             thread.start()
         # the calls whose last channels went while the link was down: their real end is in their CDRs
-        ended = [item.data for item in updates if item.kind == "record"]
-        self._correct_later([data["call_id"] for data in ended if not data.get("adopted")], adopted=False)
-        self._correct_later([data["call_id"] for data in ended if data.get("adopted")], adopted=True)
-        ended = sum(item.kind == "record" for item in updates)
+        ended = {item.data["call_id"]: item.data["cdr_due"] for item in updates if item.kind == "record"}
+        self._correct_later(ended)
         if ended:
             _logger.info("%s: resync ended %d call(s) whose channels hung up while the link was down",
-                         self.name, ended)
+                         self.name, len(ended))
 
     def _backfill(self, lost_at, now, open_ids):
         """Read the calls of the blind window from the PBX's CDR source, if it
@@ -314,7 +313,8 @@ class PbxLink:
         if recovered is not None:
             records = [record for record in recovered.records if record["call_id"] in uncertain]
             self.sink.put(("cdr", {"records": records, "corrected": sorted(uncertain),
-                                   "adopted": sorted(call_id for call_id, adopted in uncertain.items() if adopted)}))
+                                   "adopted": sorted(call_id for call_id, what in uncertain.items()
+                                                     if what == "answer")}))
 
     def _read_cdr(self, read, since):
         """The calls ``read(source)`` gives of the PBX's CDR source, or None
@@ -396,7 +396,7 @@ class PbxLink:
                     lost = env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
                                                      ("pbx_call_id", "not in", data["open"])])
                     lost._cc_close_lost()
-                    self._correct_later(lost.mapped("pbx_call_id"), adopted=False)  # their real end: their CDRs
+                    self._correct_later(dict.fromkeys(lost.mapped("pbx_call_id"), "end"))  # told by their CDRs
             if calls:
                 ingest(pbx, calls, lines)
                 pbx.link_last_event = odoo.fields.Datetime.now()

@@ -138,12 +138,7 @@ class K2CcCall(models.Model):
             return await connector.send_action(ami_actions.hangup((agent if complete else target)["Channel"]),
                                                first_response=True)
 
-        try:
-            self._cc_transfer_session(pbx, work, self.handover_target)
-        except UserError:
-            # the consultation is over on the PBX (the colleague hung up): the card must not wait for it
-            self.handover_state = "cancelled"
-            raise
+        self._cc_transfer_session(pbx, work, self.handover_target)
         self.handover_state = "done" if complete else "cancelled"
         return self._cc_my_card()
 

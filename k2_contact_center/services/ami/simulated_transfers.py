@@ -49,7 +49,7 @@ class LiveTransfers:
         exten = (action.get("Exten") or "").strip()
         if not exten:
             return _error("No extension specified")
-        script = self._script(played, "blind_transfer")
+        script = self.sim.factory.script("blind_transfer")
         self.sim.factory.blind_handover(script, transferer, transferee, exten,
                                         (action.get("Context") or "from-internal").strip())
         self._expect_transfer(played, transferee.linkedid, "blind")
@@ -69,7 +69,7 @@ class LiveTransfers:
             return _error(FAILED)  # the simulator consults its own extensions only
         first = phone.cid_num or phone.name.split("/", 1)[-1].rsplit("-", 1)[0]
         answers = exten not in self.sim.failing
-        script = self._script(played, "attended_transfer")
+        script = self.sim.factory.script("attended_transfer")
         consult, target = self.sim.factory.consult(script, phone, transferee, first, exten, answers=answers)
         script.expect(consult.linkedid, "internal", "answered" if answers else "no_answer", first,
                       self.sim.factory.name_of(first), exten, exten if answers else None)
@@ -94,7 +94,7 @@ class LiveTransfers:
             for chan in (consultation.phone, consultation.consult, consultation.target):
                 self._consultations.pop(chan.name, None)
             played = consultation.played
-            script = self._script(played, "attended_transfer")
+            script = self.sim.factory.script("attended_transfer")
             phone, consult = self._now(consultation.phone), self._now(consultation.consult)
             transferee, target = self._now(consultation.transferee), self._now(consultation.target)
             if name == consultation.target.name:  # the target said no: back to the caller
@@ -113,7 +113,7 @@ class LiveTransfers:
         played = self.sim.played_of(live.get("Linkedid"))
         if played is None:
             return _error(NO_CHANNEL)
-        script = self._script(played, "hangup")
+        script = self.sim.factory.script("hangup")
         chan = self._chan(live)
         peers = [self._chan(other) for other in self._bridge_peers(live)]
         script.hangup(chan)
@@ -151,9 +151,6 @@ class LiveTransfers:
         """``chan`` as the PBX has it now (its bridge may have changed)."""
         live = self._live_by_name(chan.name)
         return self._chan(live) if live is not None else chan
-
-    def _script(self, played, kind):
-        return self.sim.factory.script(kind)
 
     def _expect_transfer(self, played, call_id, kind):
         for want in played.expected:
