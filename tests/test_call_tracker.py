@@ -229,6 +229,7 @@ def test_a_reconnect_hangs_up_the_channels_the_pbx_no_longer_lists_and_the_call_
     trunk = next(e for e in events if e["Event"] == "Newchannel")
     # the PBX now lists only the trunk: the phone hung up while the link was down
     lost = datetime(2023, 11, 14, 22, 14, 0, tzinfo=timezone.utc)
+    tracker.link_lost()
     out = tracker.reconcile([_chan(trunk["Uniqueid"], trunk["Channel"], trunk["Linkedid"])], lost_at=lost)
     assert [item.kind for item in out] in ([], ["live"])
     assert [c["call_id"] for c in tracker.open_calls()] == [open_call["call_id"]]
@@ -256,6 +257,7 @@ def test_a_reconnect_answers_a_call_whose_phone_picked_up_while_the_link_was_dow
     trunk, phone = [e for e in events if e["Event"] == "Newchannel"][:2]
     listed = [_chan(e["Uniqueid"], e["Channel"], e["Linkedid"], BridgeId="b1") for e in (trunk, phone)]
     lost = datetime.fromtimestamp(1_700_000_003, timezone.utc)
+    tracker.link_lost()
     out = tracker.reconcile(listed, lost_at=lost)
     [live] = [item.data for item in out if item.kind == "live"]
     assert (live["state"], live["answered_by"], live["adopted"]) == ("talking", "201", True)
@@ -271,9 +273,46 @@ def test_a_reconnect_ends_a_call_whose_channels_all_went_at_the_time_the_link_wa
     tracker.feed({"Event": "Newchannel", "Uniqueid": "9.1", "Linkedid": "9.1", "Channel": "PJSIP/201-0001",
                   "CallerIDNum": "201", "Exten": "202", "Timestamp": "1700000000.0"})
     lost = datetime.fromtimestamp(1_700_000_100, timezone.utc)
+    tracker.link_lost()
     [item] = tracker.reconcile([], lost_at=lost)
     assert item.kind == "record" and item.data["end"] == lost.isoformat()
     assert not tracker.open_calls()
+
+
+def test_channels_first_seen_by_the_new_link_are_not_gone_when_the_older_list_misses_them():
+    """The new link's events come before the PBX's channel list is read: a
+    call that began after the PBX made its list is not in it, yet goes on;
+    it is no call that ended while the link was down."""
+    tracker = CallTracker(PLAN)
+    tracker.link_lost()
+    for event in ({"Event": "Newchannel", "Uniqueid": "9.1", "Linkedid": "9.1", "Channel": "PJSIP/202-0001",
+                   "CallerIDNum": "202", "Exten": "0724111222", "Timestamp": "1700000000.0"},
+                  {"Event": "DialBegin", "Uniqueid": "9.1", "Linkedid": "9.1", "Channel": "PJSIP/202-0001",
+                   "DestUniqueid": "9.2", "DestLinkedid": "9.1", "DestChannel": "PJSIP/k2-trunk-0002",
+                   "DialString": "k2-trunk/0724111222", "Timestamp": "1700000000.5"}):
+        tracker.feed(event)
+    assert tracker.reconcile([], lost_at=datetime.fromtimestamp(1_699_999_990, timezone.utc)) == []
+    [call] = tracker.open_calls()
+    assert (call["call_id"], call["state"], call["adopted"]) == ("9.1", "ringing", False)
+    # a channel seen before the link was lost and missing from the list did hang up meanwhile
+    tracker.link_lost()
+    [item] = tracker.reconcile([], lost_at=datetime.fromtimestamp(1_700_000_010, timezone.utc))
+    assert item.kind == "record" and item.data["call_id"] == "9.1"
+
+
+def test_a_call_whose_first_events_came_before_the_list_is_taken_up_when_the_pbx_says_it_is_older():
+    """A restarted bridge reads the new link's events of a call in progress
+    before the PBX's list: the list's age of its channels tells it began
+    before this link, so it is taken up (adopted) from where it began."""
+    tracker = CallTracker(PLAN)
+    now = datetime.fromtimestamp(1_700_000_060, timezone.utc)
+    tracker.feed({"Event": "Newstate", "Uniqueid": "4.1", "Linkedid": "4.1", "Channel": "PJSIP/k2-trunk-0001",
+                  "CallerIDNum": "+420601123456", "ChannelState": "6", "Timestamp": "1700000059.0"})
+    assert tracker.reconcile([_chan("4.1", "PJSIP/k2-trunk-0001", "4.1", CallerIDNum="+420601123456",
+                                    Duration="00:00:45")], now=now) == []
+    [call] = tracker.open_calls()
+    assert call["adopted"] is True
+    assert call["start"] == datetime.fromtimestamp(1_700_000_015, timezone.utc).isoformat()
 
 
 def test_a_restarted_tracker_takes_up_the_calls_the_pbx_still_lists():
@@ -317,3 +356,20 @@ def test_a_call_taken_up_while_ringing_is_answered_when_the_pbx_says_so():
     [record] = [item.data for event in events for item in tracker.feed(event) if item.kind == "record"]
     assert (record["disposition"], record["answered_by"]) == ("answered", "201")
     assert record["answer"] == datetime.fromtimestamp(1_700_000_002, timezone.utc).isoformat()
+
+
+def test_queue_events_of_a_caller_taken_up_in_progress_are_no_problem():
+    """After a restart the callers waiting in a queue were taken up from the
+    PBX's list: their joining came before this bridge, which is no fault of
+    the PBX's; a caller the tracker followed from its start still is."""
+    tracker = CallTracker(PLAN)
+    tracker.reconcile([_chan("3.1", "PJSIP/k2-trunk-0001", "3.1", CallerIDNum="+420601123456")])
+    called = {"Event": "AgentCalled", "Uniqueid": "3.1", "Linkedid": "3.1", "Channel": "PJSIP/k2-trunk-0001",
+              "Queue": "support", "DestUniqueid": "3.2", "DestChannel": "PJSIP/201-0002",
+              "Interface": "PJSIP/201", "Timestamp": "1700000001.0"}
+    tracker.feed(called)
+    assert tracker.queues.problems == {}
+    tracker.feed({"Event": "Newchannel", "Uniqueid": "4.1", "Linkedid": "4.1", "Channel": "PJSIP/k2-trunk-0003",
+                  "CallerIDNum": "+420601123457", "Exten": "600", "Timestamp": "1700000002.0"})
+    tracker.feed(dict(called, Uniqueid="4.1", Linkedid="4.1", Channel="PJSIP/k2-trunk-0003", DestUniqueid="4.2"))
+    assert tracker.queues.problems == {"caller seen in a queue it was not seen joining": 1}

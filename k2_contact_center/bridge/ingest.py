@@ -174,16 +174,21 @@ def values_from_pbx(pbx, lines, kind, data, call):
     return vals
 
 
-def correct_from_cdr(call, data, adopted=False):
-    """A call the resync closed at the time the link was lost (its channels
-    had gone when the link came back): the CDR record ``data`` of it tells
-    when it really ended, and whether it was answered after all. A call
-    taken up in progress (``adopted``) was answered before the bridge saw
-    it: the CDR's answer time is the one."""
+def correct_from_cdr(call, data, unseen="end", cancel_told=False):
+    """What the bridge did not see of ``call`` (``unseen``, its ``cdr_due``),
+    told by its CDR record ``data``: for a call the resync closed at the
+    time the link was lost (its channels had gone when the link came back,
+    ``end``), when it really ended and whether it was answered after all;
+    for a call taken up in progress (``answer``), its answer, which came
+    before the bridge saw it; for a call taken up and then closed by a
+    resync (``all``), both. ``cancel_told``: the PBX's CDRs read *CANCEL*
+    for a caller who hung up while ringing (``canceldispositionenabled``),
+    so their *NO ANSWER* is one too."""
     end = utc(data.get("end"))
     if not end or data.get("disposition") is None:
         return
-    if adopted and call.end:
+    adopted = unseen in ("answer", "all")
+    if unseen == "answer" and call.end:
         # the bridge saw this call end: its CDR's end is its own legs' (an attended transfer's
         # consultation ends at the transfer, while the call goes on with the colleague)
         end = call.end
@@ -195,7 +200,7 @@ def correct_from_cdr(call, data, adopted=False):
         vals.update(disposition="answered", answer_time=answer,
                     talk_duration=round(talk) if talk is not None and not adopted
                     else max(0, round((end - answer).total_seconds())))
-    elif not (data["disposition"] == "no_answer" and call.disposition == "cancelled"):
+    elif cancel_told or not (data["disposition"] == "no_answer" and call.disposition == "cancelled"):
         # what the closing guessed, the PBX knows; but a CDR's NO ANSWER may be a caller who hung up
         vals["disposition"] = data["disposition"]
     call.write(vals)

@@ -38,6 +38,9 @@ _logger = logging.getLogger(__name__)
 
 # Seconds between a call's end and reading its CDR: Asterisk writes it as the call hangs up.
 CDR_DELAY = 2.0
+# A CDR not there yet (Asterisk's CDR batch mode writes every few minutes) is read again after
+# these delays (s), then left to the next bridge's start by the call's cdr_due.
+CDR_RETRIES = (15.0, 60.0, 300.0, 900.0)
 # a call still awaiting its CDR after this long will not get it (the source keeps none, or lost it)
 CDR_DUE_LIMIT = timedelta(days=1)
 # First key of the advisory locks of this addon ("K2"); the second is the PBX id.
@@ -54,6 +57,13 @@ CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nos
 
 def _now():
     return datetime.now(UTC)
+
+
+def _unseen(before, what):
+    """What of a call its CDR tells, once ``what`` more is owed (``cdr_due`` words)."""
+    if before is None or before == what:
+        return what
+    return "all"
 
 
 class PbxLink:
@@ -77,11 +87,13 @@ class PbxLink:
         # since when no bridge saw this PBX, at start (a restart, a failover): the first resync backfills it
         self._blind_since = None
         self.backfills = []  # the CDR backfill threads started (tests join them)
-        # calls whose CDR is read next (call id -> what was not seen: "end", or "answer" for a call taken
-        # up in progress), as their cdr_due says in the history
+        # calls whose CDR is read next (call id -> what was not seen: "end", "answer" for a call taken
+        # up in progress, "all" for one taken up and closed by a resync), as their cdr_due says in the history
         self._uncertain = {}
         self._uncertain_lock = threading.Lock()
         self._uncertain_timer = None
+        self._cdr_attempts = {}  # call id -> times its CDR was looked for in vain
+        self._retry_timers = []
 
     # -- lifecycle --
     def start(self):
@@ -144,9 +156,10 @@ class PbxLink:
         if self.pulse:
             self.pulse.cancel()
         with self._uncertain_lock:  # the calls stay marked as awaiting their CDRs: the next bridge reads them
-            if self._uncertain_timer is not None:
-                self._uncertain_timer.cancel()
-            self._uncertain, self._uncertain_timer = {}, None
+            for timer in [self._uncertain_timer, *self._retry_timers]:
+                if timer is not None:
+                    timer.cancel()
+            self._uncertain, self._uncertain_timer, self._retry_timers = {}, None, []
         if self.sink:
             self.sink.put(("state", {"state": "disconnected", "detail": None}))
             self.sink.put(("agent_lost", {}))
@@ -173,17 +186,16 @@ class PbxLink:
 
     def _correct_later(self, due):
         """Calls whose history is uncertain (``due``: call id -> ``cdr_due``):
-        closed at a resync when their end was not seen (``end``), or taken
-        up in progress and ended (``answer``: their start and answer were not
-        seen live, or not by this bridge). Once the PBX wrote their CDRs,
+        closed at a resync when their end was not seen (``end``), taken up
+        in progress and ended (``answer``: their start and answer were not
+        seen live, or not by this bridge), or both (``all``). Once the PBX wrote their CDRs,
         what they tell is read from there, however long before the outage
         the calls began. Thread-safe."""
         if not due:
             return
         with self._uncertain_lock:
             for call_id, what in due.items():
-                if self._uncertain.get(call_id) != "answer":  # a call taken up stays one
-                    self._uncertain[call_id] = what
+                self._uncertain[call_id] = _unseen(self._uncertain.get(call_id), what)
             if self._uncertain_timer is None:
                 self._uncertain_timer = threading.Timer(CDR_DELAY, self._correct_uncertain)
                 self._uncertain_timer.daemon = True
@@ -194,6 +206,7 @@ class PbxLink:
             return
         if state != "connected" and self._lost_at is None:
             self._lost_at = _now()  # calls that ended while the link was down ended about now
+            self.tracker.link_lost()
         if state != "connected" and self.states.link_up:
             self.states.link_lost()
             self.sink.put(("agent_lost", {}))
@@ -269,8 +282,8 @@ class PbxLink:
         now = _now()
         updates = self.tracker.reconcile(channels, lost_at=lost_at, now=now)
         for item in updates:
-            if item.kind == "record":  # ended unseen: its CDR tells when and how
-                item.data["cdr_due"] = "answer" if item.data.get("adopted") else "end"
+            if item.kind == "record":  # ended unseen: its CDR tells when and how (and when answered, if taken up)
+                item.data["cdr_due"] = "all" if item.data.get("adopted") else "end"
             self.sink.put((item.kind, item.data))
         open_ids = [call["call_id"] for call in self.tracker.open_calls()]
         self.sink.put(("resync", {"open": open_ids}))
@@ -312,9 +325,34 @@ class PbxLink:
         recovered = self._read_cdr(lambda source: cdr.read_calls(source, sorted(uncertain)), _now())
         if recovered is not None:
             records = [record for record in recovered.records if record["call_id"] in uncertain]
-            self.sink.put(("cdr", {"records": records, "corrected": sorted(uncertain),
-                                   "adopted": sorted(call_id for call_id, what in uncertain.items()
-                                                     if what == "answer")}))
+            self.sink.put(("cdr", {"records": records, "unseen": uncertain}))
+            found = {record["call_id"] for record in records}
+            self._retry_cdr({call_id: what for call_id, what in uncertain.items() if call_id not in found}, found)
+
+    def _retry_cdr(self, missing, found):
+        """The calls of ``missing`` had no CDR yet: looked for again later,
+        each after the next of ``CDR_RETRIES``."""
+        later, given_up = {}, 0
+        with self._uncertain_lock:
+            for call_id in found:
+                self._cdr_attempts.pop(call_id, None)
+            for call_id, what in missing.items():
+                attempt = self._cdr_attempts.get(call_id, 0)
+                if attempt < len(CDR_RETRIES):
+                    self._cdr_attempts[call_id] = attempt + 1
+                    later.setdefault(CDR_RETRIES[attempt], {})[call_id] = what
+                else:
+                    del self._cdr_attempts[call_id]
+                    given_up += 1
+            self._retry_timers = [timer for timer in self._retry_timers if timer.is_alive()]
+            for delay, due in later.items():
+                timer = threading.Timer(delay, self._correct_later, args=(due,))
+                timer.daemon = True
+                timer.start()
+                self._retry_timers.append(timer)
+        if given_up:
+            _logger.warning("%s: %d call(s) still have no CDR %.0f min after they ended: the next start of the "
+                            "bridge looks for them once more", self.name, given_up, sum(CDR_RETRIES) / 60)
 
     def _read_cdr(self, read, since):
         """The calls ``read(source)`` gives of the PBX's CDR source, or None
@@ -427,11 +465,11 @@ class PbxLink:
         records = data["records"]
         known = {call.pbx_call_id: call for call in env["k2.cc.call"].search(
             [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", [record["call_id"] for record in records])])}
-        if "corrected" in data:  # calls whose end (or start) the bridge did not see: their CDR tells
-            adopted = set(data.get("adopted") or ())
+        if "unseen" in data:  # calls whose end, answer or both the bridge did not see: their CDR tells
             for record in records:
                 if record["call_id"] in known:
-                    correct_from_cdr(known[record["call_id"]], record, adopted=record["call_id"] in adopted)
+                    correct_from_cdr(known[record["call_id"]], record, data["unseen"][record["call_id"]],
+                                     cancel_told=pbx.cdr_cancel_disposition)
                     known[record["call_id"]].cdr_due = False
             return
         new = [("record", record) for record in records if record["call_id"] not in known]

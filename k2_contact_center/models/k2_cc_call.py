@@ -156,11 +156,12 @@ class K2CcCall(models.Model):
         help="Placed from Odoo: the PBX rang the user's phone first, then dialled the number.",
     )
     cdr_due = fields.Selection(
-        [("end", "Its end"), ("answer", "Its answer")], string="Awaiting Its CDR", readonly=True, copy=False,
+        [("end", "Its end"), ("answer", "Its answer"), ("all", "Its answer and end")],
+        string="Awaiting Its CDR", readonly=True, copy=False,
         index="btree_not_null",
-        help="The bridge did not see this call's end (the PBX link was down), or its start and answer (it took "
-        "the call up in progress): what the PBX's call detail records tell of it is written once the PBX wrote "
-        "them, by whichever bridge runs then.")
+        help="The bridge did not see this call's end (the PBX link was down), its start and answer (it took "
+        "the call up in progress), or both: what the PBX's call detail records tell of it is written once the PBX "
+        "wrote them, by whichever bridge runs then.")
     cdr_recovered = fields.Boolean(
         string="Recovered from CDR", readonly=True, copy=False,
         help="The bridge did not see this call (the PBX link was down, or no bridge ran): it was recorded "

@@ -98,6 +98,12 @@ class K2CcPbx(models.Model):
     cdr_port = fields.Integer(string="CDR Database Port", help="Empty: 5432 for PostgreSQL, 3306 for MySQL.")
     cdr_database = fields.Char(string="CDR Database", help="e.g. asteriskcdrdb (FreePBX) or asterisk.")
     cdr_table = fields.Char(string="CDR Table", default="cdr")
+    cdr_cancel_disposition = fields.Boolean(
+        string="CDR Tells Cancelled Calls",
+        help="The PBX's cdr.conf says canceldispositionenabled = yes: a caller who hung up while the phone rang "
+        "reads CANCEL, so a CDR's NO ANSWER means the phone was not answered. Without it, the bridge cannot tell "
+        "the two apart in a CDR and keeps what it saw.",
+    )
     cdr_user = fields.Char(string="CDR Database User", groups=ADMIN_GROUP, copy=False,
                            help="A user that may only read the CDR table (see the configuration guide).")
     cdr_password = fields.Char(string="CDR Database Password", groups=ADMIN_GROUP, copy=False)

@@ -1,12 +1,14 @@
 import os
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 import psycopg2
 
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from ..bridge import runner
 from ..bridge.runner import PbxLink
 from ..services import cdr
 from ..services.ami.simulator import SimulatorThread
@@ -178,6 +180,78 @@ class TestCdrBackfill(LinkedPbxMixin, TransactionCase):
         self.assertEqual([(c["disposition"], c["cdr_recovered"]) for c in call], [("answered", False)])
         self.assertAlmostEqual(call[0]["talk_duration"], billsec, delta=1)
         self.assertEqual(len(self.history()), 1, "corrected, not recorded twice")
+
+    def owed(self, want, cdr_due):
+        """``want``'s call as a resync left it: closed, not answered, ended when the link went."""
+        start = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(minutes=1)
+        self.read_db(lambda env: env["k2.cc.call"].create({
+            "pbx_id": self.pbx.id, "pbx_call_id": want["call_id"], "state": "done", "direction": "inbound",
+            "disposition": "cancelled", "caller_number": want["caller"], "start": start, "end": start,
+            "cdr_due": cdr_due}))
+
+    def answered_cdr(self, want):
+        now = datetime.now(UTC)
+        (row,) = [row for row in cdr.read_rows(self.source, *cdr.window(now, now, margin=600))
+                  if row["linkedid"] == want["call_id"] and row["disposition"] == "ANSWERED"]
+        return row
+
+    def test_a_call_taken_up_and_closed_by_a_resync_takes_answer_and_end_from_its_cdr(self):
+        """Neither its answer (it was taken up in progress) nor its end (the
+        link was down) was seen: both are its CDR's, not the resync's guess."""
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        self.link.stop()
+        (want,) = self.play(["inbound_answered"])
+        self.cdr_written()
+        self.owed(want, "all")
+        link = self.start_link()
+        self.backfilled(link)
+        call = self.wait_for(lambda env: env["k2.cc.call"].search_read(
+            [("pbx_call_id", "=", want["call_id"]), ("cdr_due", "=", False)],
+            ["disposition", "talk_duration", "answer_time", "end"]), "the correction")
+        row = self.answered_cdr(want)
+        self.assertEqual(call[0]["disposition"], "answered")
+        self.assertAlmostEqual(call[0]["talk_duration"], row["billsec"], delta=1)
+        self.assertAlmostEqual((call[0]["end"] - call[0]["answer_time"]).total_seconds(), row["billsec"], delta=1)
+
+    def test_a_pbx_whose_cdrs_tell_cancelled_calls_corrects_a_guessed_cancel(self):
+        """With canceldispositionenabled, a CDR's NO ANSWER means the phone
+        rang out: the resync's guess (cancelled) gives way to it."""
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        self.link.stop()
+        (want,) = self.play(["internal_no_answer"])
+        self.assertEqual(want["disposition"], "no_answer")
+        self.cdr_written()
+        self.owed(want, "end")
+        self.read_db(lambda env: env["k2.cc.pbx"].browse(self.pbx.id).write({"cdr_cancel_disposition": True}))
+        link = self.start_link()
+        self.backfilled(link)
+        call = self.wait_for(lambda env: env["k2.cc.call"].search_read(
+            [("pbx_call_id", "=", want["call_id"]), ("cdr_due", "=", False)], ["disposition"]), "the correction")
+        self.assertEqual(call[0]["disposition"], "no_answer")
+
+    def test_a_cdr_the_pbx_writes_late_is_looked_for_again(self):
+        """Asterisk's CDR batch mode writes CDRs minutes after the calls:
+        a call whose CDR is not there yet is looked for again later."""
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        self.link.stop()
+        (want,) = self.play(["inbound_answered"])
+        self.cdr_written()
+        self._cdr_sql("CREATE TABLE held AS SELECT * FROM cdr; DELETE FROM cdr")  # not written yet
+        self.addCleanup(self._cdr_sql, "DROP TABLE IF EXISTS held")
+        self.owed(want, "end")
+        with patch.object(runner, "CDR_RETRIES", (0.5,) * 40):
+            link = self.start_link()
+            deadline = time.monotonic() + 30
+            while want["call_id"] not in link._cdr_attempts and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertIn(want["call_id"], link._cdr_attempts, "looked for once, in vain")
+            self._cdr_sql("INSERT INTO cdr SELECT * FROM held")  # the PBX's next batch
+            call = self.wait_for(lambda env: env["k2.cc.call"].search_read(
+                [("pbx_call_id", "=", want["call_id"]), ("cdr_due", "=", False)],
+                ["disposition", "talk_duration"]), "the correction, once the CDR is there")
+        self.assertEqual(call[0]["disposition"], "answered")
+        self.assertAlmostEqual(call[0]["talk_duration"], self.answered_cdr(want)["billsec"], delta=1)
+        self.assertNotIn(want["call_id"], link._cdr_attempts)
 
     def test_a_cdr_source_that_is_down_is_a_warning_on_the_pbx_only(self):
         self.link.stop()

@@ -912,13 +912,15 @@ class AmiSimulator(SimulatorServer):
 
     def __init__(self, host="127.0.0.1", port=0, username="admin", secret="secret",
                  extensions=("201", "202", "203", "204"), trunk="k2-trunk", failing=None,
-                 time_scale=0.0, seed=None, states=False, banner=BANNER, version="18.20.2", cdr=None):
+                 time_scale=0.0, seed=None, states=False, banner=BANNER, version="18.20.2", cdr=None,
+                 cancel_disposition=False):
         super().__init__(host, port, username, secret, extensions, trunk, failing, time_scale, seed)
-        # CDR rows as Asterisk writes them, into a table (a CdrSource) or to a callable taking the rows
+        # CDR rows as Asterisk writes them, into a table (a CdrSource) or to a callable taking the rows;
+        # ``cancel_disposition``: cdr.conf's canceldispositionenabled = yes
         if isinstance(cdr, cdr_service.CdrSource):
             cdr = CdrBackend(cdr)
         self.cdr_backend = cdr
-        self.cdr = CdrRecorder(cdr) if cdr is not None else None
+        self.cdr = CdrRecorder(cdr, cancel_disposition) if cdr is not None else None
         self.banner = banner  # bytes: the greeting (an older Asterisk's, to test refusing it)
         self.version = version
         self.logoffs = 0

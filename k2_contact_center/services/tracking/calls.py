@@ -135,7 +135,7 @@ def _age(channel):
 
 class _Channel:
     __slots__ = ("uid", "name", "call", "is_local", "endpoint", "is_trunk", "cid_num",
-                 "cid_name", "exten", "hungup", "cause", "created")
+                 "cid_name", "exten", "hungup", "cause", "created", "link")
 
     def __init__(self, uid, name, tracker, created):
         self.uid = uid
@@ -152,6 +152,7 @@ class _Channel:
         self.hungup = False
         self.cause = None
         self.created = created
+        self.link = tracker._link  # the PBX link it was first seen on (see CallTracker.link_lost)
 
 
 class _Leg:
@@ -208,6 +209,7 @@ class CallTracker:
         self._configured = dict(endpoints or {})
         self._learned = {}
         self._channels = {}  # uid -> _Channel (live calls only)
+        self._link = 0  # links lost so far: a channel first seen since the last loss is followed event by event
         self._calls = {}  # linkedid (and aliases) -> _Call
         self._dead = set()
         self._dead_order = deque()
@@ -267,7 +269,8 @@ class CallTracker:
             # after the call ended, and a caller first seen in a queue event
             # was made a channel by its handler.
             chan = self._channels.get(event.get("Uniqueid"))
-            if chan is not None and self.queues.feed(event, ts) and touched is None:
+            if chan is not None and self.queues.feed(event, ts, chan.call.adopted or chan.link != self._link) \
+                    and touched is None:
                 touched = chan.call
         if touched is not None:
             self._after(touched, ts, out)
@@ -302,22 +305,33 @@ class CallTracker:
         self.queues.clear()
         return records
 
+    def link_lost(self):
+        """The PBX link went down: the channels known now may hang up or be
+        answered unseen, until :meth:`reconcile` checks them against the
+        PBX's list. Channels first seen after this are followed by the new
+        link's events, which may come before the list that is older than
+        them: a channel the list misses is then newer, not gone."""
+        self._link += 1
+
     def reconcile(self, channels, lost_at=None, now=None):
         """After a reconnect, with ``channels`` the PBX's live channels
-        (``CoreShowChannel`` dicts): every channel the tracker holds that the
-        PBX no longer lists hung up while the link was down (at ``lost_at``,
-        the best the bridge knows), so a call whose every channel is gone ends
-        and one that lost a leg (a transferer, a queue leg) goes on without it;
-        channels the tracker never saw (a restarted bridge, a standby taking
-        over) are taken up as calls in progress, marked ``adopted`` so the
-        bridge keeps what it already knows of them. Returns the emitted
+        (``CoreShowChannel`` dicts): every channel known when the link was
+        lost (:meth:`link_lost`) that the PBX no longer lists hung up while
+        the link was down (at ``lost_at``, the best the bridge knows), so a
+        call whose every channel is gone ends and one that lost a leg (a
+        transferer, a queue leg) goes on without it; channels the tracker
+        never saw (a restarted bridge, a standby taking over) are taken up as
+        calls in progress, marked ``adopted`` so the bridge keeps what it
+        already knows of them, and so are calls first seen by the new link's
+        events whose channels the PBX says are older. Returns the emitted
         updates and records."""
         lost = _epoch(lost_at) if lost_at is not None else time.time()
         ts = _epoch(now) if now is not None else time.time()
         listed = {channel.get("Uniqueid"): channel for channel in channels if channel.get("Uniqueid")}
         out = []
         for call in {id(c): c for c in self._calls.values()}.values():
-            gone = [chan for chan in call.channels.values() if not chan.hungup and chan.uid not in listed]
+            gone = [chan for chan in call.channels.values()
+                    if not chan.hungup and chan.uid not in listed and chan.link < self._link]
             for chan in gone:
                 chan.hungup = True
                 call.live -= 1
@@ -328,7 +342,12 @@ class CallTracker:
                 self._after(call, lost, out)
         # a call taken up begins when its oldest channel was created, as the PBX's list says
         for uid, channel in sorted(listed.items(), key=lambda item: -_age(item[1])):
-            if uid in self._channels or uid in self._dead:
+            known = self._channels.get(uid)
+            if known is not None and known.link == self._link and ts - _age(channel) < known.call.start - 1:
+                # its first events came before the list: it began before this link
+                known.call.adopted = True
+                known.call.start = ts - _age(channel)
+            if known is not None or uid in self._dead:
                 continue
             chan = self._channel(uid, channel.get("Channel"), channel.get("Linkedid"), ts - _age(channel), False)
             self._update_ids(chan, channel)
@@ -348,7 +367,7 @@ class CallTracker:
         for uid, leg in call.legs.items():
             channel = listed.get(uid)
             if channel is not None and str(channel.get("ChannelState")) == "6" and not leg.chan.hungup \
-                    and leg.chan is not call.origin and leg is not call.a_leg:
+                    and leg.chan.link < self._link and leg.chan is not call.origin and leg is not call.a_leg:
                 self._answer(call, leg, lost)
                 if call.answered_leg is leg:
                     call.adopted = True

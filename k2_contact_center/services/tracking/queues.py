@@ -108,14 +108,18 @@ class QueueTracker:
         self._name_agent = name_agent or (lambda _uid, interface: interface)
         self._visits = {}  # caller uid -> [QueueVisit], in join order
         self.problems = {}  # kind -> count, each logged when first seen for a caller
+        self._outage = False
 
     # -- feeding ------------------------------------------------------------
-    def feed(self, event, ts):
+    def feed(self, event, ts, outage=False):
         """Take one event (any: others are ignored); return the caller's
-        ``Uniqueid`` when it changed that caller's queue facts."""
+        ``Uniqueid`` when it changed that caller's queue facts. ``outage``:
+        the caller's call went through a link outage or was taken up in
+        progress, so its joining may have come while the bridge saw nothing."""
         name = event.get("Event")
         if name not in EVENTS:
             return None
+        self._outage = outage
         uid = event.get("Uniqueid")
         if not uid:
             return None
@@ -149,7 +153,8 @@ class QueueTracker:
         (queue events of a caller whose joining was not seen)."""
         visit = self._open(uid, queue) or self._last(uid, queue)
         if visit is None:
-            self._problem("caller seen in a queue it was not seen joining", uid, event)
+            if not self._outage:
+                self._problem("caller seen in a queue it was not seen joining", uid, event)
             position = event.get("OriginalPosition") or event.get("Position")
             visit = QueueVisit(queue, None, int(position) if str(position or "").isdigit() else None)
             self._visits.setdefault(uid, []).append(visit)
