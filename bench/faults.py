@@ -6,7 +6,11 @@ simulator writing its CDRs into a PostgreSQL table the PBX's CDR source
 points at. Prints figures:
 
     python3 bench/faults.py [--calls-per-minute 150] [--duration 80] [--time-scale 1] [--seed 7] [--no-cdr]
-                            [--check]
+                            [--each] [--check]
+
+With ``--each``, the same traffic is also played once per kind of fault
+alone (two dropped connections, two half-open links, two restarts), and a
+table at the end gives each run's figures side by side. For each run:
 
 - calls recorded / calls made, and how many were recovered from CDR;
 - for each fault, the time from the fault to the link back (the simulator
@@ -17,6 +21,11 @@ points at. Prints figures:
   apart, the calls nobody answered that ended while the bridge saw nothing,
   told as cancelled or not answered the other way round: who gave up, the
   caller or the ringing, no record says then (a CDR reads both *NO ANSWER*).
+
+With ``--cancel-disposition`` the simulator writes its CDRs as a PBX whose
+``cdr.conf`` says ``canceldispositionenabled = yes`` (what the guide
+recommends): *CANCEL* for a caller who hung up while ringing, so those calls
+are compared like any other.
 
 With ``--check`` it exits 1 when a call is missing, left open or doubled
 (how ``tests/test_fault_run.py`` uses it); with ``--strict [N]`` too when more
@@ -49,6 +58,8 @@ EXTENSIONS = ("201", "202", "203", "204")
 # what a call's CDR cannot tell (services/cdr.py): the disposition it gives instead
 CDR_READS = {"cancelled": "no_answer"}
 UNANSWERED = {"cancelled", "no_answer"}
+# the faulted run: when (share of the traffic's span) which fault comes
+MIXED = ((0.1, "drop"), (0.25, "half-open"), (0.55, "restart"), (0.8, "drop"))
 
 
 class Bridge:
@@ -77,17 +88,18 @@ class Bridge:
 
 
 class Run:
-    def __init__(self, registry, database, code, args, source, faults):
+    def __init__(self, registry, database, code, args, source, faults, label=None):
         self.registry = registry
         self.database = database
         self.code = code
         self.args = args
         self.source = source
-        self.faults = faults
+        self.faults = faults  # (share of the traffic's span, kind of fault)
+        self.label = label or code
         self.timings = []  # (kind, seconds to link back, seconds to detection or None)
         self.fault_times = []  # (kind, epoch of the fault, seconds to link back)
         self.sim = SimulatorThread(username="odoo", secret="faults", extensions=EXTENSIONS, seed=args.seed,
-                                   cdr=source)
+                                   cdr=source, cancel_disposition=args.cancel_disposition)
         self.log = tempfile.NamedTemporaryFile(prefix=f"k2cc-bridge-{code}-", suffix=".log", delete=False).name
         self.bridge = Bridge(database, code, self.log)
 
@@ -125,7 +137,8 @@ class Run:
                     "tz": "UTC"}
             if self.source is not None:
                 vals.update(cdr_kind="pgsql", cdr_host=self.source.host, cdr_database=self.source.database,
-                            cdr_user=self.source.user, cdr_table=self.source.table)
+                            cdr_user=self.source.user, cdr_table=self.source.table,
+                            cdr_cancel_disposition=self.args.cancel_disposition)
             self.pbx_id = env["k2.cc.pbx"].create(vals).id
 
     def play(self):
@@ -138,12 +151,11 @@ class Run:
                                                                       args.seed, scale)),))
         started = time.monotonic()
         span = args.duration * scale
-        if self.faults:
-            for offset, kind in ((0.1, "drop"), (0.25, "half-open"), (0.55, "restart"), (0.8, "drop")):
-                wait = started + offset * span - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                self.fault(kind)
+        for offset, kind in self.faults:
+            wait = started + offset * span - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self.fault(kind)
         while not traffic.done() or self.sim.simulator._tasks:
             time.sleep(0.2)
         self.made = list(self.sim.simulator.expected_calls)
@@ -209,17 +221,17 @@ def compare(calm, hit, strict=None):
         if call is None or twin is None:
             continue
         disposition = twin["disposition"]
-        if call["cdr_recovered"]:
+        knowable = hit.args.cancel_disposition  # a CDR then tells who gave up
+        if call["cdr_recovered"] and not knowable:
             disposition = CDR_READS.get(disposition, disposition)
         if call["disposition"] != disposition or abs((call["talk_duration"] or 0) - (twin["talk_duration"] or 0)) > 1:
             facts = (want["kind"], twin["disposition"], call["disposition"], twin["talk_duration"],
                      call["talk_duration"])
-            if {call["disposition"], twin["disposition"]} == UNANSWERED and hit.ended_blind(call):
+            if {call["disposition"], twin["disposition"]} == UNANSWERED and hit.ended_blind(call) and not knowable:
                 unknowable.append(facts)  # its end was not seen: who hung up, no CDR tells (see CDR_READS)
             else:
                 (differ_recovered if call["cdr_recovered"] else differ_seen).append(facts)
-    print(f"Run without faults: {len(base)} calls recorded / {len(calm.made)} made")
-    print(f"Run with faults: {len(calls)} calls recorded / {made} made; {len(recovered)} recovered from CDR; "
+    print(f"\n{hit.label}: {len(calls)} calls recorded / {made} made; {len(recovered)} recovered from CDR; "
           f"{len(left_open)} left open; {hit.duplicates} duplicates; {len(missing)} missing")
     for kind, back, detected in hit.timings:
         found = f", found out after {detected:.1f} s" if detected is not None else ""
@@ -236,6 +248,9 @@ def compare(calm, hit, strict=None):
     for item in differ_recovered:
         kind, before, after, talk_before, talk_after = item
         print(f"  {kind}: {before} {talk_before}s without faults, {after} {talk_after}s from CDR")
+    hit.figures = {"recorded": len(calls), "made": made, "recovered": len(recovered), "open": len(left_open),
+                   "duplicates": hit.duplicates, "differ": len(differ_seen), "unknowable": len(unknowable),
+                   "differ_recovered": len(differ_recovered)}
     if len(base) != len(calm.made):
         problems.append(f"the run without faults recorded {len(base)} of {len(calm.made)} calls")
     if missing:
@@ -245,8 +260,20 @@ def compare(calm, hit, strict=None):
     if hit.duplicates:
         problems.append(f"{hit.duplicates} duplicates")
     if strict is not None and len(differ_seen) > strict:
-        problems.append(f"{len(differ_seen)} calls differ from the run without faults (at most {strict} allowed)")
-    return problems
+        problems.append(f"{hit.label}: {len(differ_seen)} calls differ from the run without faults "
+                        f"(at most {strict} allowed)")
+    return [problem if problem.startswith(hit.label) else f"{hit.label}: {problem}" for problem in problems]
+
+
+def table(runs):
+    """The fault runs' figures side by side."""
+    print("\nFault run                    recorded/made  from CDR  open  doubled  differ  unknowable  link back (s)")
+    for run in runs:
+        fig = run.figures
+        back = ", ".join(f"{seconds:.1f}" + (f" (found {found:.1f})" if found is not None else "")
+                         for _kind, seconds, found in run.timings)
+        print(f"{run.label:<28} {fig['recorded']:>5}/{fig['made']:<7}  {fig['recovered']:>8}  {fig['open']:>4}  "
+              f"{fig['duplicates']:>7}  {fig['differ'] + fig['differ_recovered']:>6}  {fig['unknowable']:>10}  {back}")
 
 
 def main(argv=None):
@@ -260,6 +287,11 @@ def main(argv=None):
     parser.add_argument("--strict", nargs="?", type=int, const=0, default=None, metavar="N",
                         help="with --check, also fail when more than N (0) calls the bridge saw differ from the run "
                         "without faults")
+    parser.add_argument("--cancel-disposition", action="store_true",
+                        help="the PBX's cdr.conf says canceldispositionenabled = yes (as the guide recommends): "
+                        "a CDR tells a caller who hung up while ringing from a phone nobody answered")
+    parser.add_argument("--each", action="store_true",
+                        help="also one run per kind of fault alone, and a table of every run's figures")
     parser.add_argument("--dump", metavar="FILE", help="write both runs' calls and faults as JSON")
     args = parser.parse_args(argv)
     database = f"k2cc_faults_{os.getpid()}"
@@ -274,20 +306,28 @@ def main(argv=None):
         cr.execute(f'CREATE DATABASE "{cdr_database}"')
     runs = []
     try:
+        plans = [("FAULTS", "All four (mixed)", MIXED)]
+        if args.each:
+            plans += [(kind.upper().replace("-", ""), f"{kind.capitalize()} twice", ((0.2, kind), (0.6, kind)))
+                      for kind in ("drop", "half-open", "restart")]
         sources = []
-        for table in ("cdr_calm", "cdr_faults"):
-            source = None if args.no_cdr else cdr.CdrSource("pgsql", "", 0, cdr_database, user, "", table, "UTC")
+        for table_name in ["cdr_calm"] + [f"cdr_{code.lower()}" for code, _label, _schedule in plans]:
+            source = None if args.no_cdr else cdr.CdrSource("pgsql", "", 0, cdr_database, user, "", table_name,
+                                                             "UTC")
             if source is not None:
                 cdr.create_table(source)
             sources.append(source)
-        calm = Run(registry, database, "CALM", args, sources[0], faults=False)
-        hit = Run(registry, database, "FAULTS", args, sources[1], faults=True)
-        runs = [calm, hit]
+        calm = Run(registry, database, "CALM", args, sources[0], faults=())
+        runs = [calm] + [Run(registry, database, code, args, source, schedule, label)
+                         for (code, label, schedule), source in zip(plans, sources[1:], strict=True)]
         for run in runs:
             run.setup()
             run.play()
             run.settle()
-        problems = compare(calm, hit, args.strict)
+        print(f"Run without faults: {len(calm.history())} calls recorded / {len(calm.made)} made")
+        problems = [problem for hit in runs[1:] for problem in compare(calm, hit, args.strict)]
+        if args.each:
+            table(runs[1:])
         if args.dump:
             Path(args.dump).write_text(json.dumps({
                 run.code: {"made": run.made, "history": run.history(), "faults": run.fault_times} for run in runs

@@ -2,6 +2,7 @@
 
     python3 bench/ingest.py [--calls 5000] [--db-calls 2000] [--latency-seconds 20] [--memory-calls 100000]
                             [--memory-db-calls 100000] [--skip-db] [--database NAME]
+                            [--faults [--faults-args ARGS]]
 
 1. Parsing and tracking alone, on simulator-generated traffic: panoramisk's own
    parser (the ceiling of a panoramisk-based reader), the addon's AMI framing,
@@ -30,7 +31,15 @@
    first DialBegin of a call to the first committed wallboard message that
    shows it), p50/p95.
 
-Parts 2-3 need Odoo 18 importable and PostgreSQL running (see README); they
+6. Faults (``--faults``, off by default: some minutes): ``bench/faults.py
+   --each``, the ``k2cc-bridge`` command under seeded mixed traffic once
+   without faults, once with dropped connections, a half-open link and a
+   restart mixed, and once per kind of fault alone: for each run, calls
+   recorded / calls made, calls recovered from CDR, the time from each fault
+   to the link back, and the calls that differ from the run without faults.
+   ``--faults-args "--duration 60 --time-scale 0.5"`` passes options on.
+
+Parts 2-3 and 6 need Odoo 18 importable and PostgreSQL running (see README); they
 create a database of their own and drop it afterwards.
 """
 
@@ -40,6 +49,7 @@ import gc
 import json
 import resource
 import select
+import shlex
 import statistics
 import sys
 import threading
@@ -481,12 +491,22 @@ def main():
                         help="the database to create (and drop afterwards): one per bench running at a time")
     parser.add_argument("--no-states", dest="states", action="store_false",
                         help="skip part 5 (queue and device-state events on, the wallboard's bus load)")
+    parser.add_argument("--faults", action="store_true",
+                        help="then part 6: the fault runs of bench/faults.py --each (some minutes)")
+    parser.add_argument("--faults-args", default="", metavar="ARGS",
+                        help="options for bench/faults.py, e.g. \"--duration 60 --time-scale 0.5\"")
     args = parser.parse_args()
     pure(args.calls)
     tracker_memory(args.memory_calls)
     if not args.skip_db:
         database_part(args)
+    if args.faults:
+        import faults  # noqa: PLC0415 - bench/faults.py, beside this file
+
+        print("\nFaults (bench/faults.py --each):", flush=True)
+        return faults.main(["--each", *shlex.split(args.faults_args)])
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
