@@ -214,15 +214,28 @@ def _keep_what_is_known(call, kind, vals, data):
     # a call the history saw talking does not go back to ringing
     state = "talking" if kind == "live" and call.state == "talking" else data.get("state")
     kept = {"state": state} if kind == "live" else {
-        "state": "done", "end": utc(data.get("end")) or fields.Datetime.now(), "cdr_due": vals.get("cdr_due"),
+        "state": "done", "end": utc(data.get("end")) or fields.Datetime.now(), "cdr_due": _owed(call, vals),
         "disposition": "answered" if call.answer_time else data.get("disposition") or "failed",
         "transfers": (call.transfers or []) + (data.get("transfers") or []) or False,
     }
     if kind == "live" and data["state"] == "talking" and not call.answer_time:
-        kept.update(answer_time=fields.Datetime.now().replace(microsecond=0), disposition="answered")
+        # answered while no bridge saw it: about now, until its CDR tells
+        kept.update(answer_time=fields.Datetime.now().replace(microsecond=0), disposition="answered",
+                    cdr_due="answer")
     if data.get("answered_by") and not call.answered_by:
         kept.update({k: vals[k] for k in ("answered_by", "line_id", "user_id") if k in vals})
     return kept
+
+
+def _owed(call, vals):
+    """What the CDR of ``call``, taken up in progress and now ended, still
+    has to tell (its ``cdr_due``): nothing of an answer a bridge saw happen
+    (the history's is exact, the CDR's whole seconds), only its end if that
+    was not seen either."""
+    owed = vals.get("cdr_due")
+    if call.answer_time and call.cdr_due not in ("answer", "all"):
+        return {"answer": False, "all": "end"}.get(owed, owed)
+    return owed
 
 
 def utc(iso):

@@ -465,12 +465,12 @@ class PbxLink:
         records = data["records"]
         known = {call.pbx_call_id: call for call in env["k2.cc.call"].search(
             [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", [record["call_id"] for record in records])])}
-        if "unseen" in data:  # calls whose end, answer or both the bridge did not see: their CDR tells
+        if "unseen" in data:  # calls whose end, answer or both no bridge saw: their CDR tells
             for record in records:
-                if record["call_id"] in known:
-                    correct_from_cdr(known[record["call_id"]], record, data["unseen"][record["call_id"]],
-                                     cancel_told=pbx.cdr_cancel_disposition)
-                    known[record["call_id"]].cdr_due = False
+                call = known.get(record["call_id"])
+                if call and call.cdr_due:  # what the history says it owes, written knowing what it had
+                    correct_from_cdr(call, record, call.cdr_due, cancel_told=pbx.cdr_cancel_disposition)
+                    call.cdr_due = False
             return
         new = [("record", record) for record in records if record["call_id"] not in known]
         recovered = ingest(pbx, new) if new else env["k2.cc.call"]

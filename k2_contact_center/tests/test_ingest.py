@@ -70,6 +70,23 @@ class TestIngest(K2CcCase):
         self.assertEqual((call.caller_number, call.called_number, call.line_id), ("+420603555777", "201", self.line))
         self.assertEqual((call.end, call.talk_duration), (end, 90))
 
+    def test_a_call_taken_up_owes_its_cdr_only_what_no_bridge_saw(self):
+        """The answer a bridge saw is exact: its CDR (whole seconds) is not
+        asked for it. An answer that came while no bridge saw it is a guess
+        the CDR replaces."""
+        self.ingest(live("r2", "talking", answered_by="201"))
+        self.ingest(record("r2", adopted=True, cdr_due="answer", answered_by=None, answer=None))
+        self.assertFalse(self.calls("r2").cdr_due, "the previous bridge saw it answered")
+        self.ingest(live("r3", "talking", answered_by="201"))
+        self.ingest(record("r3", adopted=True, cdr_due="all", answered_by=None, answer=None))
+        self.assertEqual(self.calls("r3").cdr_due, "end", "closed by a resync: its end is owed")
+        self.ingest(live("r4", "ringing", ringing=["201"]))
+        self.ingest(live("r4", "talking", adopted=True, answered_by="201"))
+        guessed = self.calls("r4")
+        self.assertEqual((guessed.disposition, guessed.cdr_due), ("answered", "answer"))
+        self.ingest(record("r4", adopted=True, cdr_due="answer"))
+        self.assertEqual(guessed.cdr_due, "answer", "answered while no bridge saw it: the CDR tells when")
+
     def test_batch_writes_only_the_latest_update_of_each_call(self):
         self.env["bus.bus"].sudo().search([]).unlink()
         self.agent.cc_presence_wanted = True
