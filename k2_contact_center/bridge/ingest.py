@@ -151,6 +151,8 @@ def values_from_pbx(pbx, lines, kind, data, call):
         if data["state"] == "talking" and not (call and call.answer_time):
             vals["answer_time"] = fields.Datetime.now().replace(microsecond=0)
             vals["disposition"] = "answered"
+            if data.get("adopted"):
+                vals["cdr_due"] = "answer"  # a call taken up: answered before or as it was, its CDR tells when
         return vals
     start, answer, end = utc(data.get("start")), utc(data.get("answer")), utc(data.get("end"))
     vals.update(

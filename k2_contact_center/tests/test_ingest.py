@@ -86,6 +86,11 @@ class TestIngest(K2CcCase):
         self.assertEqual((guessed.disposition, guessed.cdr_due), ("answered", "answer"))
         self.ingest(record("r4", adopted=True, cdr_due="answer"))
         self.assertEqual(guessed.cdr_due, "answer", "answered while no bridge saw it: the CDR tells when")
+        # first written talking, by the bridge that took it up: the answer is a guess too
+        self.ingest(live("r5", "talking", adopted=True, answered_by="201"))
+        self.assertEqual(self.calls("r5").cdr_due, "answer")
+        self.ingest(record("r5", adopted=True, cdr_due="answer"))
+        self.assertEqual(self.calls("r5").cdr_due, "answer")
 
     def test_batch_writes_only_the_latest_update_of_each_call(self):
         self.env["bus.bus"].sudo().search([]).unlink()
