@@ -6,7 +6,7 @@ simulator writing its CDRs into a PostgreSQL table the PBX's CDR source
 points at. Prints figures:
 
     python3 bench/faults.py [--calls-per-minute 150] [--duration 80] [--time-scale 1] [--seed 7] [--no-cdr]
-                            [--each] [--check]
+                            [--cancel-disposition] [--each] [--check] [--strict [N]]
 
 With ``--each``, the same traffic is also played once per kind of fault
 alone (two dropped connections, two half-open links, two restarts), and a
