@@ -2,7 +2,7 @@
 
     python3 bench/ingest.py [--calls 5000] [--db-calls 2000] [--latency-seconds 20] [--memory-calls 100000]
                             [--memory-db-calls 100000] [--skip-db] [--database NAME]
-                            [--simulator-in-process] [--no-states]
+                            [--simulator-in-process] [--no-states] [--states-seconds 300]
 
 1. Parsing and tracking alone, on simulator-generated traffic: panoramisk's own
    parser (the ceiling of a panoramisk-based reader), the addon's AMI framing,
@@ -24,7 +24,8 @@
    that keeps device states and queue members (``DeviceStateChange`` and
    ``QueueMemberStatus`` for every phone that rings, answers and hangs up)
    feeds a second PBX: events/s of the bridge into PostgreSQL at full speed,
-   then 40 calls/s in real time for ``--latency-seconds``: the bridge's lag
+   then 40 calls/s in real time for ``--states-seconds`` (default
+   ``--latency-seconds``): the bridge's lag
    (items waiting in its sink, sampled every second: its maximum, its value
    when the last call started, the mean of the first and of the second half
    of the run, and per 30 s, so a lag that grows shows), the wallboard's bus
@@ -513,7 +514,7 @@ def states_part(bench, link_cls, pbx_class, args):
         pbx_id = bench.setup_pbx(port, code="STATES")
         link = bridge_throughput(bench, sim, pbx_id, link_cls, args.db_calls,
                                  label="Bridge into PostgreSQL, queue and device-state events on")
-        states_load(bench, sim, link, args.latency_seconds)
+        states_load(bench, sim, link, args.states_seconds or args.latency_seconds)
     finally:
         if link:
             link.stop()
@@ -531,6 +532,8 @@ def main():
     parser.add_argument("--skip-db", action="store_true")
     parser.add_argument("--database", default="k2cc_bench_ingest",
                         help="the database to create (and drop afterwards): one per bench running at a time")
+    parser.add_argument("--states-seconds", type=int, default=0,
+                        help="seconds of the 40 calls/s run of part 5 (default: --latency-seconds)")
     parser.add_argument("--simulator-in-process", action="store_true",
                         help="run the PBX simulator in the bridge's process (sharing its interpreter lock), as "
                         "before: figures comparable with earlier runs")
