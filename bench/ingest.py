@@ -132,9 +132,13 @@ class Pbx:
         return self.sent, len(expected)
 
     def traffic(self, seconds, **traffic):
-        """``simulator.traffic(**traffic)``: ``(events sent, first DialBegin per call)``."""
+        """``simulator.traffic(**traffic)``, until the last call started; the
+        calls still going on go on (see :meth:`counts`)."""
         self.sent, self.dialled = 0, {}
         self.sim.run(lambda simulator: simulator.traffic(**traffic), timeout=seconds + 60)
+
+    def counts(self):
+        """``(events sent, first DialBegin per call)`` since the last ``traffic()``."""
         return self.sent, dict(self.dialled)
 
     def stop(self):
@@ -179,6 +183,9 @@ class PbxProcess:
 
     def traffic(self, seconds, **traffic):
         return self._call("traffic", seconds, **traffic)
+
+    def counts(self):
+        return self._call("counts")
 
     def stop(self):
         if self.process.is_alive():
@@ -351,9 +358,10 @@ def ringing_latency(bench, sim, pbx_id, seconds):
             seen.setdefault(payload["pbx_call_id"], arrived)
 
     watch = BusWatch(bench, on_row)
-    _count, sent = sim.traffic(seconds, calls_per_minute=1200, duration=seconds, seed=5, time_scale=1.0)
+    sim.traffic(seconds, calls_per_minute=1200, duration=seconds, seed=5, time_scale=1.0)
     time.sleep(3)
     watch.stop()
+    _count, sent = sim.counts()
     latencies = sorted((seen[call_id] - sent[call_id]) * 1000 for call_id in seen if call_id in sent)
     if not latencies:
         print("Ringing -> bus: no ringing notification seen")
@@ -435,8 +443,8 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
     # its call rate is scaled to stay 40 a second): the floor stays small
     # enough for the wallboard's list of calls (the 60 oldest) to show new ones.
     scale = 0.1
-    events, sent = sim.traffic(seconds, calls_per_minute=calls_per_second * 60 * scale, duration=seconds / scale,
-                               seed=8, time_scale=scale)
+    sim.traffic(seconds, calls_per_minute=calls_per_second * 60 * scale, duration=seconds / scale, seed=8,
+                time_scale=scale)
     played = time.time() - started
     during = list(backlog)  # the lag while calls kept coming
     drained = time.monotonic() + 120
@@ -446,6 +454,8 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
     time.sleep(2)
     stop.set()
     watch.stop()
+    # what was sent while the calls came and as the last ones ended (as this bench counted before)
+    events, sent = sim.counts()
     span = played + caught_up
     window = [t for t in rows["k2_cc_wallboard"] if started <= t <= started + span]
     card_rows = [t for t in rows["k2_cc_call"] if started <= t <= started + span]
