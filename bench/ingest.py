@@ -2,6 +2,7 @@
 
     python3 bench/ingest.py [--calls 5000] [--db-calls 2000] [--latency-seconds 20] [--memory-calls 100000]
                             [--memory-db-calls 100000] [--skip-db] [--database NAME]
+                            [--simulator-in-process] [--no-states] [--states-seconds 300]
                             [--faults [--faults-args ARGS]]
 
 1. Parsing and tracking alone, on simulator-generated traffic: panoramisk's own
@@ -24,8 +25,11 @@
    that keeps device states and queue members (``DeviceStateChange`` and
    ``QueueMemberStatus`` for every phone that rings, answers and hangs up)
    feeds a second PBX: events/s of the bridge into PostgreSQL at full speed,
-   then 40 calls/s in real time for ``--latency-seconds``: the bridge's lag
-   (items waiting in its sink, sampled every second), the wallboard's bus
+   then 40 calls/s in real time for ``--states-seconds`` (default
+   ``--latency-seconds``): the bridge's lag
+   (items waiting in its sink, sampled every second: its maximum, its value
+   when the last call started, the mean of the first and of the second half
+   of the run, and per 30 s, so a lag that grows shows), the wallboard's bus
    messages per second (coalesced, at most 2 per company), the call cards'
    messages per second, and ringing -> wallboard latency (the simulator's
    first DialBegin of a call to the first committed wallboard message that
@@ -39,7 +43,14 @@
    to the link back, and the calls that differ from the run without faults.
    ``--faults-args "--duration 60 --time-scale 0.5"`` passes options on.
 
-Parts 2-3 and 6 need Odoo 18 importable and PostgreSQL running (see README); they
+In parts 2-5 the simulator runs in a process of its own, as a real PBX is a
+machine of its own: rendering and sending its events does not take the
+interpreter lock from the bridge (the AMI connector, the tracker and the
+writer, which stay in this process). With ``--simulator-in-process`` it runs
+in the bridge's process, as this bench did before: the figures of earlier
+runs are comparable with those.
+
+Parts 2-6 need Odoo 18 importable and PostgreSQL running (see README); they
 create a database of their own and drop it afterwards.
 """
 
@@ -89,6 +100,107 @@ def rss_mb():
 def current_rss_mb():
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize() / 1e6
+
+
+# -- the PBX ------------------------------------------------------------------------------
+
+class Pbx:
+    """The AMI simulator the bridge links to, and what it sent: ``play()``
+    sends generated calls at full speed, ``traffic()`` scripted calls in real
+    time; both return how many events went out and when each call's first
+    DialBegin did (``time.time()``, comparable across processes)."""
+
+    def __init__(self, **kwargs):
+        from k2_contact_center.services.ami.simulator import SimulatorThread
+
+        self.sim = SimulatorThread(username="odoo", secret="bench", extensions=EXTENSIONS, **kwargs)
+        self.generators = {}
+        self.sent, self.dialled = 0, {}
+
+    def start(self):
+        port = self.sim.start()
+        original = self.sim.simulator.send_event
+
+        def spy(event):
+            self.sent += 1
+            if event.get("Event") == "DialBegin":
+                self.dialled.setdefault(event.get("Linkedid"), time.time())
+            original(event)
+
+        self.sim.simulator.send_event = spy
+        return port
+
+    def play(self, calls, key=None, **generator):
+        """``calls`` generated calls (``TrafficGenerator(**generator)``; with
+        ``key``, the generator of that key goes on where it stopped):
+        ``(events sent, calls expected)``."""
+        if key is None or key not in self.generators:
+            self.generators[key] = TrafficGenerator(**generator)
+        events, expected = self.generators[key].generate(calls)
+        self.sent, self.dialled = 0, {}
+        self.sim.run(lambda simulator: simulator.play_events(events, 0), timeout=900)
+        return self.sent, len(expected)
+
+    def traffic(self, seconds, **traffic):
+        """``simulator.traffic(**traffic)``, until the last call started; the
+        calls still going on go on (see :meth:`counts`)."""
+        self.sent, self.dialled = 0, {}
+        self.sim.run(lambda simulator: simulator.traffic(**traffic), timeout=seconds + 60)
+
+    def counts(self):
+        """``(events sent, first DialBegin per call)`` since the last ``traffic()``."""
+        return self.sent, dict(self.dialled)
+
+    def stop(self):
+        self.sim.stop()
+
+
+def _serve_pbx(connection, kwargs):
+    """The child process of :class:`PbxProcess`: a :class:`Pbx` run by the
+    parent's commands."""
+    pbx = Pbx(**kwargs)
+    connection.send(pbx.start())
+    while True:
+        command, args, kw = connection.recv()
+        if command == "stop":
+            break
+        connection.send(getattr(pbx, command)(*args, **kw))
+    pbx.stop()
+
+
+class PbxProcess:
+    """:class:`Pbx` in a process of its own, as a PBX is a machine of its
+    own: the simulator's work (rendering and sending events) does not share
+    the bridge's interpreter lock. Same methods."""
+
+    def __init__(self, **kwargs):
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve_pbx, args=(child, kwargs), daemon=True)
+
+    def start(self):
+        self.process.start()
+        return self.connection.recv()
+
+    def _call(self, command, *args, **kw):
+        self.connection.send((command, args, kw))
+        return self.connection.recv()
+
+    def play(self, calls, key=None, **generator):
+        return self._call("play", calls, key=key, **generator)
+
+    def traffic(self, seconds, **traffic):
+        return self._call("traffic", seconds, **traffic)
+
+    def counts(self):
+        return self._call("counts")
+
+    def stop(self):
+        if self.process.is_alive():
+            self.connection.send(("stop", (), {}))
+            self.process.join(10)
 
 
 # -- 1. parsing and tracking ---------------------------------------------------------------
@@ -210,91 +322,56 @@ class BridgeBench:
         drop_database(self.database)
 
 
-def bridge_throughput(bench, sim, pbx_id, link_cls, calls, label="Bridge into PostgreSQL", sent_events=None):
-    """``sent_events()``: how many events the simulator sent (those its device
-    states and queue members add included), else the generated ones."""
-    events, expected = TrafficGenerator(seed=3, calls_per_minute=600, start=time.time() - 86400).generate(calls)
+def bridge_throughput(bench, sim, pbx_id, link_cls, calls, label="Bridge into PostgreSQL"):
+    """Events/s (those the simulator sent: its device states and queue
+    members included) until the last call is in the history."""
     link = link_cls(bench.database, pbx_id)
     assert link.start(), "advisory lock taken"
     while link.connector.state != "connected":
         time.sleep(0.05)
     started = time.perf_counter()
-    sim.run(lambda simulator: simulator.play_events(events, 0), timeout=600)
-    while bench.count_done(pbx_id) < len(expected):
+    count, expected = sim.play(calls, seed=3, calls_per_minute=600, start=time.time() - 86400)
+    while bench.count_done(pbx_id) < expected:
         time.sleep(0.05)
     seconds = time.perf_counter() - started
-    count = sent_events() if sent_events else len(events)
-    print(f"{label}: {count:,} events, {len(expected):,} calls in {seconds:.1f} s: "
-          f"{count / seconds:,.0f} events/s ({len(expected) / seconds:,.1f} calls/s; "
+    print(f"{label}: {count:,} events, {expected:,} calls in {seconds:.1f} s: "
+          f"{count / seconds:,.0f} events/s ({expected / seconds:,.1f} calls/s; "
           f"{link.sink.written:,} updates written, {link.sink.failures} retried)")
     return link
 
 
 def bridge_memory(bench, sim, pbx_id, calls, batch=5000):
     """Resident memory of this process (the bridge, with the simulator beside
-    it) as ``calls`` more calls go through, sent in batches that are freed."""
-    generator = TrafficGenerator(seed=6, calls_per_minute=600, start=time.time() - 3 * 86400)
+    it unless it runs in a process of its own) as ``calls`` more calls go
+    through, sent in batches that are freed."""
+    start = time.time() - 3 * 86400
     target = bench.count_done(pbx_id)
     done = 0
     print(f"Bridge memory: {current_rss_mb():.0f} MB before")
     while done < calls:
-        events, expected = generator.generate(min(batch, calls - done))
-        sim.run(lambda simulator, events=events: simulator.play_events(events, 0), timeout=900)
-        target += len(expected)
+        _sent, expected = sim.play(min(batch, calls - done), key="memory", seed=6, calls_per_minute=600,
+                                   start=start)
+        target += expected
         while bench.count_done(pbx_id) < target:
             time.sleep(0.2)
         done += min(batch, calls - done)
-        del events, expected
         gc.collect()
         print(f"  after {done:,} calls: {current_rss_mb():.0f} MB")
 
 
 def ringing_latency(bench, sim, pbx_id, seconds):
     """Per call: first DialBegin sent by the simulator -> NOTIFY of its 'ringing' bus row."""
-    import psycopg2
-
-    sent = {}
-    simulator = sim.simulator
-    original = simulator.send_event
-
-    def spy(event):
-        if event.get("Event") == "DialBegin":
-            sent.setdefault(event.get("Linkedid"), time.time())
-        original(event)
-
-    simulator.send_event = spy
-    listener = psycopg2.connect(dbname="postgres")
-    listener.autocommit = True
-    listener.cursor().execute("LISTEN imbus")
-    with bench.registry.cursor() as cr:
-        cr.execute("SELECT coalesce(max(id), 0) FROM bus_bus")
-        last_id = cr.fetchone()[0]
     seen = {}
-    stop = threading.Event()
 
-    def listen():
-        nonlocal last_id
-        while not stop.is_set():
-            if select.select([listener], [], [], 0.2) == ([], [], []):
-                continue
-            listener.poll()
-            arrived = time.time()
-            listener.notifies.clear()
-            with bench.registry.cursor() as cr:
-                cr.execute("SELECT id, message FROM bus_bus WHERE id > %s ORDER BY id", [last_id])
-                for row_id, message in cr.fetchall():
-                    last_id = row_id
-                    body = json.loads(message)
-                    if body.get("type") == "k2_cc_call" and body["payload"]["state"] == "ringing":
-                        seen.setdefault(body["payload"]["pbx_call_id"], arrived)
+    def on_row(arrived, kind, payload):
+        if kind == "k2_cc_call" and payload["state"] == "ringing":
+            seen.setdefault(payload["pbx_call_id"], arrived)
 
-    thread = threading.Thread(target=listen, daemon=True)
-    thread.start()
-    sim.run(lambda s: s.traffic(calls_per_minute=1200, duration=seconds, seed=5, time_scale=1.0), timeout=seconds + 60)
+    watch = BusWatch(bench, on_row)
+    sim.traffic(seconds, calls_per_minute=1200, duration=seconds, seed=5, time_scale=1.0)
     time.sleep(3)
-    stop.set()
-    thread.join(2)
-    simulator.send_event = original
+    watch.stop()
+    _count, sent = sim.counts()
     latencies = sorted((seen[call_id] - sent[call_id]) * 1000 for call_id in seen if call_id in sent)
     if not latencies:
         print("Ringing -> bus: no ringing notification seen")
@@ -351,16 +428,7 @@ def percentiles(values):
 def states_load(bench, sim, link, seconds, calls_per_second=40):
     """40 calls/s in real time with device-state and queue-member events on:
     the bridge's lag, the bus messages per second, ringing -> wallboard."""
-    sent, rung, rows = {}, {}, {"k2_cc_wallboard": [], "k2_cc_call": []}
-    simulator = sim.simulator
-    original = simulator.send_event
-    events = [0]
-
-    def spy(event):
-        events[0] += 1
-        if event.get("Event") == "DialBegin":
-            sent.setdefault(event.get("Linkedid"), time.time())
-        original(event)
+    rung, rows = {}, {"k2_cc_wallboard": [], "k2_cc_call": []}
 
     def on_row(arrived, kind, payload):
         if kind in rows:
@@ -370,7 +438,6 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
             # next wallboard message counts it (its list shows the 60 oldest)
             rung.setdefault(payload["pbx_call_id"], arrived)
 
-    simulator.send_event = spy
     watch = BusWatch(bench, on_row)
     backlog = []
     stop = threading.Event()
@@ -386,9 +453,10 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
     # its call rate is scaled to stay 40 a second): the floor stays small
     # enough for the wallboard's list of calls (the 60 oldest) to show new ones.
     scale = 0.1
-    sim.run(lambda s: s.traffic(calls_per_minute=calls_per_second * 60 * scale, duration=seconds / scale, seed=8,
-                                time_scale=scale), timeout=seconds + 60)
+    sim.traffic(seconds, calls_per_minute=calls_per_second * 60 * scale, duration=seconds / scale, seed=8,
+                time_scale=scale)
     played = time.time() - started
+    during = list(backlog)  # the lag while calls kept coming
     drained = time.monotonic() + 120
     while len(link.sink) and time.monotonic() < drained:
         time.sleep(0.2)
@@ -396,14 +464,21 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
     time.sleep(2)
     stop.set()
     watch.stop()
-    simulator.send_event = original
+    # what was sent while the calls came and as the last ones ended (as this bench counted before)
+    events, sent = sim.counts()
     span = played + caught_up
     window = [t for t in rows["k2_cc_wallboard"] if started <= t <= started + span]
     card_rows = [t for t in rows["k2_cc_call"] if started <= t <= started + span]
     print(f"With queue and device-state events, {calls_per_second} calls/s for {played:.0f} s: "
-          f"{events[0] / played:,.0f} events/s sent ({len(sent):,} calls); bridge lag (items waiting in its "
-          f"sink, sampled each second): max {max(backlog, default=0):,}, last {backlog[-1] if backlog else 0:,}; "
+          f"{events / played:,.0f} events/s sent ({len(sent):,} calls); bridge lag (items waiting in its "
+          f"sink, sampled each second): max {max(during, default=0):,}, at the end {during[-1] if during else 0:,}; "
           f"caught up {caught_up:.1f} s after the last call started")
+    if len(during) >= 4:
+        # a lag that grows shows as a second half above the first, and as each 30 s above the last
+        half = len(during) // 2
+        print(f"  lag trend: mean {statistics.mean(during[:half]):,.0f} items in the first half, "
+              f"{statistics.mean(during[half:]):,.0f} in the second; per 30 s (max / at its end): "
+              + ", ".join(f"{max(during[i:i + 30]):,}/{during[i:i + 30][-1]:,}" for i in range(0, len(during), 30)))
     print(f"  bus messages/s over {span:.0f} s: wallboard {len(window) / span:.2f} (one company, one channel), "
           f"call cards {len(card_rows) / span:,.1f}")
     boards = sorted(rows["k2_cc_wallboard"])
@@ -424,12 +499,13 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
 
 
 def database_part(args):
-    from k2_contact_center.services.ami.simulator import SimulatorThread
-
     bench = BridgeBench(args.database)
     from odoo.addons.k2_contact_center.bridge.runner import PbxLink  # noqa: PLC0415 - once the addons path is set
 
-    sim = SimulatorThread(username="odoo", secret="bench", extensions=EXTENSIONS, seed=4)
+    pbx_class = Pbx if args.simulator_in_process else PbxProcess
+    print("The simulator runs " + ("in the bridge's process (--simulator-in-process)" if args.simulator_in_process
+                                   else "in a process of its own, as a PBX is a machine of its own"))
+    sim = pbx_class(seed=4)
     port = sim.start()
     link = None
     try:
@@ -441,7 +517,7 @@ def database_part(args):
         if args.states:
             link.stop()
             link = None
-            states_part(bench, PbxLink, args)
+            states_part(bench, PbxLink, pbx_class, args)
         print(f"Bench process (the bridge) peak RSS: {rss_mb():.0f} MB")
     finally:
         if link:
@@ -450,28 +526,15 @@ def database_part(args):
         bench.close()
 
 
-def states_part(bench, link_cls, args):
-    from k2_contact_center.services.ami.simulator import SimulatorThread
-
-    sim = SimulatorThread(username="odoo", secret="bench", extensions=EXTENSIONS, seed=9, states=True)
+def states_part(bench, link_cls, pbx_class, args):
+    sim = pbx_class(seed=9, states=True)
     port = sim.start()
     link = None
     try:
         pbx_id = bench.setup_pbx(port, code="STATES")
-        counted = {"n": 0}
-        simulator = sim.simulator
-        original = simulator.send_event
-
-        def count(event):
-            counted["n"] += 1
-            original(event)
-
-        simulator.send_event = count
         link = bridge_throughput(bench, sim, pbx_id, link_cls, args.db_calls,
-                                 label="Bridge into PostgreSQL, queue and device-state events on",
-                                 sent_events=lambda: counted["n"])
-        simulator.send_event = original
-        states_load(bench, sim, link, args.latency_seconds)
+                                 label="Bridge into PostgreSQL, queue and device-state events on")
+        states_load(bench, sim, link, args.states_seconds or args.latency_seconds)
     finally:
         if link:
             link.stop()
@@ -489,6 +552,11 @@ def main():
     parser.add_argument("--skip-db", action="store_true")
     parser.add_argument("--database", default="k2cc_bench_ingest",
                         help="the database to create (and drop afterwards): one per bench running at a time")
+    parser.add_argument("--states-seconds", type=int, default=0,
+                        help="seconds of the 40 calls/s run of part 5 (default: --latency-seconds)")
+    parser.add_argument("--simulator-in-process", action="store_true",
+                        help="run the PBX simulator in the bridge's process (sharing its interpreter lock), as "
+                        "before: figures comparable with earlier runs")
     parser.add_argument("--no-states", dest="states", action="store_false",
                         help="skip part 5 (queue and device-state events on, the wallboard's bus load)")
     parser.add_argument("--faults", action="store_true",

@@ -4,9 +4,12 @@ import random
 import uuid
 from datetime import timedelta
 
+from markupsafe import escape
+
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount, html2plaintext
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..bridge.ingest import ORIGINATE_PREFIX, PbxLines
 from ..services import numbers
@@ -606,12 +609,19 @@ class K2CcCall(models.Model):
 
     def _cc_notify_missed(self):
         """One inbox notice to the users of the lines a missed call rang (when
-        they want them), never twice, never for a call someone answered."""
+        they want them), never twice, never for a call someone answered.
+
+        What ``message_notify`` does per call, done once for the batch: the
+        messages in one ``create``, their recipients in one query, their inbox
+        notifications in one ``create``; each recipient still gets one bus
+        message per notice (the inbox counts one notice per bus message)."""
         missed = self.filtered(lambda c: c.call_type == "missed" and c.state == "done" and not c.missed_notified)
         if not missed:
             return
         missed.missed_notified = True
         told = missed.filtered(lambda call: (call.rang_line_ids | call.line_id).filtered("notify_missed").user_id)
+        if not told:
+            return
         # A notice from the system (OdooBot), not from the technical recorder.
         author = self.env.ref("base.partner_root")
         notices = told.sudo().with_context(k2_cc_inbox_notice=True)
@@ -619,20 +629,97 @@ class K2CcCall(models.Model):
         domains = notices._mail_get_alias_domains(default_company=self.env.company)
         companies = notices._mail_get_companies(default=self.env.company)
         reply_to = notices._notify_get_reply_to(default=author.email_formatted)
+        author_id, email_from = notices._message_compute_author(author.id, None, raise_on_email=True)
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        values = []
         for call in notices:
             partners = (call.rang_line_ids | call.line_id).filtered("notify_missed").user_id.partner_id
             who = call.partner_id.display_name or call.caller_number or self.env._("an unknown number")
-            call.message_notify(
-                partner_ids=partners.ids,
-                subject=self.env._("Missed call from %(who)s", who=who),
-                body=self.env._("Missed call from %(number)s (%(who)s) at %(time)s.", number=call.caller_number,
-                                who=who, time=fields.Datetime.to_string(call.start)),
-                author_id=author.id,
-                email_layout_xmlid="mail.mail_notification_light",
-                record_alias_domain_id=domains[call.id].id,
-                record_company_id=companies[call.id].id,
-                reply_to=reply_to[call.id],
-            )
+            # the values message_notify gives the message it creates
+            values.append({
+                "author_id": author_id,
+                "email_from": email_from,
+                "model": call._name,
+                "record_name": False,
+                "res_id": call.id,
+                "body": escape(self.env._("Missed call from %(number)s (%(who)s) at %(time)s.",
+                                          number=call.caller_number, who=who,
+                                          time=fields.Datetime.to_string(call.start))),
+                "is_internal": True,
+                "message_type": "user_notification",
+                "subject": self.env._("Missed call from %(who)s", who=who),
+                "subtype_id": subtype_id,
+                "message_id": generate_tracking_message_id("message-notify"),
+                "partner_ids": partners.ids,
+                "email_add_signature": True,
+                "email_layout_xmlid": "mail.mail_notification_light",
+                "record_alias_domain_id": domains[call.id].id,
+                "record_company_id": companies[call.id].id,
+                "reply_to": reply_to[call.id],
+                "attachment_ids": [],
+            })
+        messages = notices._message_create(values)
+        notices._cc_notify_inbox(messages, values)
+
+    def _cc_notify_inbox(self, messages, values):
+        """``_notify_thread`` of each call of ``self`` with its message, for
+        the notices whose every recipient reads them in the inbox (what
+        ``_notify_get_recipients`` makes of internal users) done for all at
+        once as ``_notify_thread_by_inbox`` does for one; any other notice
+        goes Odoo's own way."""
+        pids = {pid for vals in values for pid in vals["partner_ids"]}
+        found = self.env["mail.followers"]._get_recipient_data(self, "user_notification", values[0]["subtype_id"],
+                                                              list(pids))
+        inbox = []  # (call, message, msg_vals, [(partner id, user id)])
+        for call, message, vals in zip(self, messages, values, strict=True):
+            data = found.get(call.id, {})
+            if not all(pid in data for pid in vals["partner_ids"]):
+                # a recipient following this call is reported under it alone: let Odoo sort it out
+                call._fallback_lang()._notify_thread(message, vals)
+                continue
+            recipients = self._cc_inbox_recipients([
+                dict(data[pid]) for pid in vals["partner_ids"]
+                if pid != vals["author_id"] and data[pid]["active"] is not False])
+            if any(recipient["notif"] != "inbox" for recipient in recipients):
+                call._fallback_lang()._notify_thread(message, vals)
+                continue
+            inbox.append((call, message, vals, sorted((r["id"], r["uid"]) for r in recipients)))
+        if not inbox:
+            return
+        Users = self.env["res.users"]
+        for _call, _message, _vals, pairs in inbox:
+            for pid, uid in pairs:
+                if uid:
+                    self.env.cache.insert_missing(Users.browse(uid), Users._fields["partner_id"], [pid])
+        # sudo: mail.notification - creating notifications is the purpose of notify methods
+        self.env["mail.notification"].sudo().create([
+            {"author_id": message.author_id.id, "mail_message_id": message.id, "notification_status": "sent",
+             "notification_type": "inbox", "res_partner_id": pid}
+            for _call, message, _vals, pairs in inbox for pid, _uid in pairs])
+        partner_ids = list({pid for _call, _message, _vals, pairs in inbox for pid, _uid in pairs})
+        # sudo: mail.followers - reading followers of target users in batch to send it to them
+        followers = self.env["mail.followers"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "in", [call.id for call, *_rest in inbox]),
+            ("partner_id", "in", partner_ids)])
+        for _call, message, vals, pairs in inbox:
+            for user in Users.browse(uid for _pid, uid in pairs if uid):
+                user._bus_send_store(message.with_user(user).with_context(allowed_company_ids=[]), msg_vals=vals,
+                                     for_current_user=True, add_followers=True, followers=followers,
+                                     notification_type="mail.message/inbox")
+        # sudo: mail.push.device - whether anyone gets the notices on a device too
+        if self.env["mail.push.device"].sudo().search_count([("partner_id", "in", partner_ids)], limit=1):
+            for call, message, vals, pairs in inbox:
+                recipients = [{"id": pid, "active": True, "notif": "inbox"} for pid, _uid in pairs]
+                call._notify_thread_by_web_push(message, recipients, vals)
+
+    @api.model
+    def _cc_inbox_recipients(self, recipients):
+        """Missed-call notices go to the Odoo inbox of internal users, whatever
+        their email preference: they are about a phone that rang, not mail."""
+        for recipient in recipients:
+            if recipient.get("type") == "user" and not recipient.get("share"):
+                recipient["notif"] = "inbox"
+        return recipients
 
     def _read_group_orderby(self, order, groupby_terms, query):
         return super()._read_group_orderby(order, call_types_in_order(groupby_terms), query)
@@ -642,9 +729,7 @@ class K2CcCall(models.Model):
         their email preference: they are about a phone that rang, not mail."""
         recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
         if self.env.context.get("k2_cc_inbox_notice"):
-            for recipient in recipients:
-                if recipient.get("type") == "user" and not recipient.get("share"):
-                    recipient["notif"] = "inbox"
+            return self._cc_inbox_recipients(recipients)
         return recipients
 
     # -- recordings -----------------------------------------------------------

@@ -1,3 +1,4 @@
+import json
 from datetime import date
 
 from markupsafe import Markup
@@ -86,6 +87,61 @@ class TestAgentDesk(AgentDeskCase):
         self.assertEqual(notices.notification_type, "inbox")
         self.assertIn("Antonín Dvořák", notices.mail_message_id.body)
         self.assertFalse(self.notices(self.agent2))
+
+    def test_missed_call_notices_of_a_batch_each_as_message_notify_sends_it(self):
+        """A batch's notices are made together: still one inbox message per
+        missed call, to each of its users, with the inbox toast Odoo's
+        ``message_notify`` would send for it."""
+        self.env["bus.bus"].sudo().search([]).unlink()
+        self.ingest(
+            record("b1", disposition="no_answer", answered_by=None, answer=None, rang=["201", "202"]),
+            record("b2", disposition="cancelled", answered_by=None, answer=None, rang=["202"],
+                   caller="+420777000999"),
+            record("b3", answered_by="202", rang=["201", "202"]),
+        )
+        b1, b2, b3 = self.call("b1"), self.call("b2"), self.call("b3")
+        self.assertEqual((self.notices(self.agent).mail_message_id.res_id, len(self.notices(self.agent2))),
+                         (b1.id, 2))
+        notice = {}
+        for call, who, users in ((b1, self.customer.display_name, self.agent | self.agent2),
+                                 (b2, "+420777000999", self.agent2)):
+            message = notice[call] = self.env["mail.message"].search([("model", "=", "k2.cc.call"),
+                                                                      ("res_id", "=", call.id)])
+            self.assertEqual((message.message_type, message.author_id, message.subject, message.partner_ids),
+                             ("user_notification", self.env.ref("base.partner_root"), f"Missed call from {who}",
+                              users.partner_id))
+            self.assertIn(f"({who}) at 2026-03-02 08:00:00", message.body)
+            self.assertEqual(message.notification_ids.mapped(lambda n: (n.res_partner_id, n.notification_type,
+                                                                        n.notification_status, n.is_read)),
+                             [(user.partner_id, "inbox", "sent", False) for user in users])
+        self.assertFalse(self.env["mail.message"].search([("model", "=", "k2.cc.call"), ("res_id", "=", b3.id)]))
+        toasts = self.bus_payloads(self.agent2, "mail.message/inbox")
+        self.assertEqual([[message["id"] for message in toast["mail.message"]] for toast in toasts],
+                         [notice[b1].ids, notice[b2].ids])
+        # what Odoo's own message_notify sends the inbox of a notice like b2's
+        self.env["bus.bus"].sudo().search([]).unlink()
+        reference = b2.sudo().with_context(k2_cc_inbox_notice=True).message_notify(
+            partner_ids=self.agent2.partner_id.ids, subject=notice[b2].subject, body=notice[b2].body,
+            author_id=self.env.ref("base.partner_root").id, email_layout_xmlid="mail.mail_notification_light")
+        [sent] = self.bus_payloads(self.agent2, "mail.message/inbox")
+
+        def shape(payload):
+            """The payload but for the ids and times of the message and its notifications."""
+            payload = json.loads(json.dumps(payload))
+            for message in payload["mail.message"]:
+                message.update(id="X", date="X", create_date="X", write_date="X",
+                               notifications=["X"] * len(message["notifications"]))
+            for notification in payload["mail.notification"]:
+                notification.update(id="X", message="X")
+            return payload
+
+        same = ["author_id", "email_from", "model", "res_id", "record_name", "body", "subject", "message_type",
+                "subtype_id", "is_internal", "partner_ids", "email_add_signature", "email_layout_xmlid",
+                "record_alias_domain_id", "record_company_id", "reply_to", "attachment_ids"]
+        self.assertEqual(*(message.read(same, load=None)[0] | {"id": 0} for message in (notice[b2], reference)))
+        # "<random.time-openerp-message-notify@host>"
+        self.assertEqual(notice[b2].message_id.split("-", 1)[1], reference.message_id.split("-", 1)[1])
+        self.assertEqual(shape(toasts[1]), shape(sent))
 
     def test_no_notice_for_a_call_someone_answered(self):
         self.ingest(record("m2", answered_by="202", rang=["201", "202"]))
