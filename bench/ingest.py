@@ -41,7 +41,8 @@
    restart mixed, and once per kind of fault alone: for each run, calls
    recorded / calls made, calls recovered from CDR, the time from each fault
    to the link back, and the calls that differ from the run without faults.
-   ``--faults-args "--duration 60 --time-scale 0.5"`` passes options on.
+   ``--faults-args="--duration 60 --cancel-disposition"`` passes options on
+   (written with ``=``: the value starts with ``--``).
 
 In parts 2-5 the simulator runs in a process of its own, as a real PBX is a
 machine of its own: rendering and sending its events does not take the
@@ -562,7 +563,7 @@ def main():
     parser.add_argument("--faults", action="store_true",
                         help="then part 6: the fault runs of bench/faults.py --each (some minutes)")
     parser.add_argument("--faults-args", default="", metavar="ARGS",
-                        help="options for bench/faults.py, e.g. \"--duration 60 --time-scale 0.5\"")
+                        help="options for bench/faults.py, as --faults-args=\"--duration 60 --cancel-disposition\"")
     args = parser.parse_args()
     pure(args.calls)
     tracker_memory(args.memory_calls)
