@@ -59,13 +59,6 @@ def _now():
     return datetime.now(UTC)
 
 
-def _unseen(before, what):
-    """What of a call its CDR tells, once ``what`` more is owed (``cdr_due`` words)."""
-    if before is None or before == what:
-        return what
-    return "all"
-
-
 class PbxLink:
     """One PBX, linked to one database."""
 
@@ -87,9 +80,8 @@ class PbxLink:
         # since when no bridge saw this PBX, at start (a restart, a failover): the first resync backfills it
         self._blind_since = None
         self.backfills = []  # the CDR backfill threads started (tests join them)
-        # calls whose CDR is read next (call id -> what was not seen: "end", "answer" for a call taken
-        # up in progress, "all" for one taken up and closed by a resync), as their cdr_due says in the history
-        self._uncertain = {}
+        # calls whose CDR is read next; what each owes it is its cdr_due in the history
+        self._uncertain = set()
         self._uncertain_lock = threading.Lock()
         self._uncertain_timer = None
         self._cdr_attempts = {}  # call id -> times its CDR was looked for in vain
@@ -123,8 +115,8 @@ class PbxLink:
             floors = max(env["k2.cc.pbx"].search_count([("company_id", "=", pbx.company_id.id)]), 1)
             # corrections from the CDRs a previous bridge had not made yet (it stopped first)
             since = _now().replace(tzinfo=None) - CDR_DUE_LIMIT
-            due = env["k2.cc.call"].search_read(
-                [("pbx_id", "=", pbx.id), ("cdr_due", "!=", False), ("end", ">=", since)], ["pbx_call_id", "cdr_due"])
+            due = env["k2.cc.call"].search(
+                [("pbx_id", "=", pbx.id), ("cdr_due", "!=", False), ("end", ">=", since)]).mapped("pbx_call_id")
             # the link went down cleanly (its state says when), or its bridge died (the last event says)
             blind = pbx.link_changed if pbx.link_state != "connected" else None
             blind = blind or pbx.link_last_event
@@ -132,7 +124,7 @@ class PbxLink:
         # Large batches when the database falls behind: a call's updates then
         # mostly meet in one batch, and the batch's costs are shared by more calls.
         self.sink = CallSink(self._write, name=self.name, max_batch=MAX_BATCH).start()
-        self._correct_later({call["pbx_call_id"]: call["cdr_due"] for call in due})
+        self._correct_later(due)
         # Each PBX link of a company sends its wallboard updates: together at
         # most 1 / WALLBOARD_INTERVAL a second.
         self.pulse = Pulse(lambda: self.sink.put(("wallboard", {})), interval=WALLBOARD_INTERVAL * floors)
@@ -159,7 +151,7 @@ class PbxLink:
             for timer in [self._uncertain_timer, *self._retry_timers]:
                 if timer is not None:
                     timer.cancel()
-            self._uncertain, self._uncertain_timer, self._retry_timers = {}, None, []
+            self._uncertain, self._uncertain_timer, self._retry_timers = set(), None, []
         if self.sink:
             self.sink.put(("state", {"state": "disconnected", "detail": None}))
             self.sink.put(("agent_lost", {}))
@@ -179,23 +171,22 @@ class PbxLink:
                 item.data["cdr_due"] = "answer"
             self.sink.put((item.kind, item.data))
             if adopted:
-                self._correct_later({item.data["call_id"]: "answer"})
+                self._correct_later([item.data["call_id"]])
         changes = self.states.feed(event)
         if changes:
             self.sink.put(("agent_states", changes))
 
-    def _correct_later(self, due):
-        """Calls whose history is uncertain (``due``: call id -> ``cdr_due``):
-        closed at a resync when their end was not seen (``end``), taken up
-        in progress and ended (``answer``: their start and answer were not
-        seen live, or not by this bridge), or both (``all``). Once the PBX wrote their CDRs,
-        what they tell is read from there, however long before the outage
-        the calls began. Thread-safe."""
-        if not due:
+    def _correct_later(self, call_ids):
+        """Calls whose history is uncertain: closed at a resync when their
+        end was not seen, taken up in progress and ended (their start and
+        answer were not seen live, or not by this bridge), or both, as their
+        ``cdr_due`` says. Once the PBX wrote their CDRs, what they tell is
+        read from there, however long before the outage the calls began.
+        Thread-safe."""
+        if not call_ids:
             return
         with self._uncertain_lock:
-            for call_id, what in due.items():
-                self._uncertain[call_id] = _unseen(self._uncertain.get(call_id), what)
+            self._uncertain.update(call_ids)
             if self._uncertain_timer is None:
                 self._uncertain_timer = threading.Timer(CDR_DELAY, self._correct_uncertain)
                 self._uncertain_timer.daemon = True
@@ -296,7 +287,7 @@ class PbxLink:
             self.backfills.append(thread)
             thread.start()
         # the calls whose last channels went while the link was down: their real end is in their CDRs
-        ended = {item.data["call_id"]: item.data["cdr_due"] for item in updates if item.kind == "record"}
+        ended = [item.data["call_id"] for item in updates if item.kind == "record"]
         self._correct_later(ended)
         if ended:
             _logger.info("%s: resync ended %d call(s) whose channels hung up while the link was down",
@@ -321,13 +312,13 @@ class PbxLink:
 
     def _correct_uncertain(self):
         with self._uncertain_lock:
-            uncertain, self._uncertain, self._uncertain_timer = self._uncertain, {}, None
+            uncertain, self._uncertain, self._uncertain_timer = self._uncertain, set(), None
         recovered = self._read_cdr(lambda source: cdr.read_calls(source, sorted(uncertain)), _now())
         if recovered is not None:
             records = [record for record in recovered.records if record["call_id"] in uncertain]
-            self.sink.put(("cdr", {"records": records, "unseen": uncertain}))
+            self.sink.put(("cdr", {"records": records, "unseen": sorted(uncertain)}))
             found = {record["call_id"] for record in records}
-            self._retry_cdr({call_id: what for call_id, what in uncertain.items() if call_id not in found}, found)
+            self._retry_cdr(uncertain - found, found)
 
     def _retry_cdr(self, missing, found):
         """The calls of ``missing`` had no CDR yet: looked for again later,
@@ -336,11 +327,11 @@ class PbxLink:
         with self._uncertain_lock:
             for call_id in found:
                 self._cdr_attempts.pop(call_id, None)
-            for call_id, what in missing.items():
+            for call_id in missing:
                 attempt = self._cdr_attempts.get(call_id, 0)
                 if attempt < len(CDR_RETRIES):
                     self._cdr_attempts[call_id] = attempt + 1
-                    later.setdefault(CDR_RETRIES[attempt], {})[call_id] = what
+                    later.setdefault(CDR_RETRIES[attempt], []).append(call_id)
                 else:
                     del self._cdr_attempts[call_id]
                     given_up += 1
@@ -434,7 +425,7 @@ class PbxLink:
                     lost = env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
                                                      ("pbx_call_id", "not in", data["open"])])
                     lost._cc_close_lost()
-                    self._correct_later(dict.fromkeys(lost.mapped("pbx_call_id"), "end"))  # told by their CDRs
+                    self._correct_later(lost.mapped("pbx_call_id"))  # their real end: their CDRs
             if calls:
                 ingest(pbx, calls, lines)
                 pbx.link_last_event = odoo.fields.Datetime.now()
