@@ -135,3 +135,32 @@ def test_round_trip_any_chunk_size(blocks, chunk):
     parser = AmiFrameParser()
     events = [e for i in range(0, len(data), chunk) for e in parser.feed(data[i:i + chunk])]
     assert events + parser.flush() == blocks
+
+
+_LINES = st.sampled_from([
+    "Event: Newchannel", "Event: Hangup", "Channel: PJSIP/201-0000001", "Uniqueid: 1700000000.1",
+    "Linkedid: 1700000000.1", "CallerIDName: Antonín Dvořák", "  Spaced :  value  ", "ChanVariable: a=1",
+    "ChanVariable: b=2", "junk without colon", ": no key", "", "   ", "Asterisk Call Manager/5.0.1",
+    "Long: " + "x" * 90, "Value: a\rb", "Key:", "Output: line",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_LINES, st.sampled_from(["\r\n", "\n", "\r\n", "\r\n"])), max_size=60),
+       st.integers(min_value=0, max_value=4), st.booleans())
+def test_whole_blocks_read_as_line_by_line(lines, split, garble):
+    """Blocks read in one go (a PBX at full speed) give what reading the
+    same stream line by line gives: the same events, errors and banner."""
+    data = "".join(line + end for line, end in lines).encode("utf-8")
+    if garble and data:
+        data = data[: len(data) // 2] + b"\xff" + data[len(data) // 2:]
+    limits = {"max_line_bytes": 64, "max_headers": 6, "max_block_bytes": 200}
+    whole = AmiFrameParser(**limits)
+    cut = len(data) // split if split else len(data)
+    parts = [data[:cut], data[cut:]]
+    events = [event for part in parts for event in whole.feed(part)] + whole.flush()
+    byte = AmiFrameParser(**limits)
+    expected = [event for i in range(len(data)) for event in byte.feed(data[i:i + 1])] + byte.flush()
+    assert events == expected
+    assert whole.errors == byte.errors
+    assert whole.banner == byte.banner

@@ -74,16 +74,20 @@ class AmiFrameParser:
         end = buffer.rfind(b"\n")
         if end >= 0:
             complete, rest = buffer[:end], buffer[end + 1:]
-            try:  # fast path: the whole run of complete lines is valid UTF-8
-                lines = complete.decode("utf-8").split("\n")
+            try:  # the whole run of complete lines is valid UTF-8
+                text = complete.decode("utf-8")
             except UnicodeDecodeError:
-                lines = complete.split(b"\n")
-            if self._skipping_line:  # tail of an oversized line
-                self._skipping_line = False
-                lines = lines[1:]
-            line_fn = self._line
-            for line in lines:
-                line_fn(line, out)
+                text = None
+            if text is not None and not self._skipping_line:
+                self._blocks(text, out)
+            else:
+                lines = text.split("\n") if text is not None else complete.split(b"\n")
+                if self._skipping_line:  # tail of an oversized line
+                    self._skipping_line = False
+                    lines = lines[1:]
+                line_fn = self._line
+                for line in lines:
+                    line_fn(line, out)
         else:
             rest = buffer
         if self._skipping_line:
@@ -118,6 +122,53 @@ class AmiFrameParser:
             out.append(self._block)
         self._block = {}
         self._block_bytes = 0
+
+    def _blocks(self, text, out):
+        """Complete lines of valid UTF-8 (``text``, without its last newline):
+        a whole block between two blank lines is read in one go when it is
+        plain (see :meth:`_plain_block`), the rest line by line, with the
+        same result. A PBX at full speed sends many blocks per read."""
+        crlf = "\r" in text
+        separator = "\r\n\r\n" if crlf else "\n\n"
+        if text.endswith(separator[:-1]):
+            text += "\n"  # the buffer ended with a blank line: the last block is complete
+        chunks = text.split(separator)
+        last = len(chunks) - 1
+        line_fn = self._line
+        for index, chunk in enumerate(chunks):
+            if index < last:
+                if index or not (self._block or self._skipping_block):
+                    block = self._plain_block(chunk, crlf)
+                    if block is not None:
+                        out.append(block)
+                        continue
+                # the separator took the last line's CR and the blank line
+                for line in (chunk + "\r" if crlf else chunk).split("\n"):
+                    line_fn(line, out)
+                line_fn("", out)
+            else:
+                for line in chunk.split("\n"):
+                    line_fn(line, out)
+
+    def _plain_block(self, chunk, crlf):
+        """The block ``chunk`` (its lines, no blank line) when nothing in it
+        needs :meth:`_line`'s care: every line a header, each key once, no
+        line or block over the limits, one kind of line end; else None."""
+        lines = chunk.split("\r\n") if crlf else chunk.split("\n")
+        if (len(lines) > self.max_headers or len(chunk) * 4 > self.max_line_bytes
+                or len(chunk) + 2 * len(lines) > self.max_block_bytes
+                or (crlf and chunk.count("\n") != len(lines) - 1)):
+            return None
+        block = {}
+        for line in lines:
+            key, sep, value = line.partition(":")
+            key = key.strip()
+            if not sep or not key:
+                return None
+            block[key] = value.strip()
+        if len(block) != len(lines):  # a header twice (a multi-value one, or a second Event)
+            return None
+        return block
 
     def _line(self, raw, out):
         """One line, ``str`` (already decoded) or ``bytes``."""
