@@ -883,7 +883,7 @@ class K2CcCall(models.Model):
         """
         user = self.env.user
         if not user.has_group("k2_contact_center.group_k2_cc_user"):
-            return {"cards": [], "seen": {}, "horizon": False}
+            return {"cards": [], "seen": {}, "horizon": False, "window_seconds": CARD_WRAPUP_WINDOW_MINUTES * 60}
         now = self.env.cr.now()
         horizon = now - timedelta(minutes=CARD_WRAPUP_WINDOW_MINUTES)
         # only connected agents get the cards of their lines; a click-to-call is followed by whoever clicked
@@ -906,6 +906,8 @@ class K2CcCall(models.Model):
             "cards": cards,
             "seen": {call.id: _version(call) for call in recent | live},
             "horizon": _stamp(horizon),
+            # an ended call's card leaves a screen that stays open as it would leave a reload
+            "window_seconds": CARD_WRAPUP_WINDOW_MINUTES * 60,
         }
 
     def _cc_my_card(self):

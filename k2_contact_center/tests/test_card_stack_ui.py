@@ -66,6 +66,10 @@ class TestCardStackUi(HttpCase):
         self.assertEqual({card["state"] for card in answer["cards"]}, {"talking", "ended"})
         self.assertEqual(answer["cards"][0]["wrapup_seconds"], 0)
         self.assertIn(noted.id, answer["seen"], "a replay of the noted call's notifications must not show it")
+        # an open screen drops an ended call's card once a reload would no longer show it
+        wrapup.end -= timedelta(seconds=answer["window_seconds"] + 60)
+        answer = self.env["k2.cc.call"].with_user(self.agent).cc_my_cards()
+        self.assertEqual({card["id"] for card in answer["cards"]}, {live.id})
         self.assertEqual(self.env["k2.cc.call"].with_user(other).cc_my_cards()["cards"], [])
         self.line.autoclose_calls = True
         answer = self.env["k2.cc.call"].with_user(self.agent).cc_my_cards()

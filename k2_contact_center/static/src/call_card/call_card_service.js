@@ -1,5 +1,6 @@
 import { reactive } from "@odoo/owl";
 import { browser } from "@web/core/browser/browser";
+import { deserializeDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
@@ -159,9 +160,30 @@ export const callCardService = {
             toastMissed(payload);
         }
 
+        /**
+         * The cards of calls that ended longer ago than a reload would still
+         * show them (the server's wrap-up window) leave a screen that stays
+         * open too, unless a note is being written on them.
+         */
+        let windowSeconds = 600;
+        function forgetStale() {
+            const now = Date.now();
+            const stale = Object.values(cards).filter((card) => {
+                if (!ENDED_STATES.includes(card.state) || (!card.saved && card.note.trim())) {
+                    return false;
+                }
+                const ended = card.end ? deserializeDateTime(card.end).toMillis() : card.endedAt;
+                return now - Math.min(ended, card.endedAt) > windowSeconds * 1000;
+            });
+            if (stale.length) {
+                forget(stale.map((card) => card.id), { remember: false });
+            }
+        }
+
         async function load() {
             const answer = await orm.silent.call("k2.cc.call", "cc_my_cards", []);
             horizon = answer.horizon || "";
+            windowSeconds = answer.window_seconds || windowSeconds;
             Object.assign(versions, answer.seen);
             const closed = closedCards();
             for (const payload of answer.cards) {
@@ -177,6 +199,7 @@ export const callCardService = {
         const loaded = load().catch((error) => console.warn("Call cards could not be loaded:", error));
         bus_service.subscribe("k2_cc_call", (payload) => loaded.then(() => onNotification(payload)));
         bus_service.start();
+        browser.setInterval(forgetStale, 30000);
 
         // Another tab of this browser typed a note or closed cards.
         browser.addEventListener("storage", (ev) => {
