@@ -38,6 +38,11 @@ class TestCardStackUi(HttpCase):
         noted = self.call("reload.3", "+420603000003", "done")
         noted.note_message_id = self.customer.message_post(body="Done")
         old = self.call("reload.4", "+420604000004", "done")
+        # a queue call that rang this agent too, answered by a colleague: not this agent's card
+        colleague = new_test_user(self.env, "k2stackmate", groups="base.group_user", name="Stack Mate")
+        their_line = self.env["k2.cc.line"].create({"pbx_id": self.pbx.id, "extension": "202", "user_id": colleague.id})
+        self.call("reload.5", "+420605000005", "talking", line_id=their_line.id, user_id=colleague.id,
+                  answered_by="202", rang_line_ids=[(6, 0, (self.line | their_line).ids)])
         self.env.flush_all()
         # ended long ago: as the database wrote it an hour back
         self.env.cr.execute("UPDATE k2_cc_call SET write_date = now() at time zone 'UTC' - interval '1 hour' "

@@ -8,6 +8,9 @@ import { session } from "@web/session";
 
 // "transferred": the call goes on, without this agent
 export const ENDED_STATES = ["ended", "missed", "transferred"];
+// how long an ended call's card stays on a screen that lives on: as long as a
+// new screen would be given it (cc_my_cards' CARD_WRAPUP_WINDOW_MINUTES)
+const ENDED_WINDOW_MS = 10 * 60 * 1000;
 
 /**
  * The calls of this user that are ringing, talking or just ended: one card
@@ -35,6 +38,24 @@ export const callCardService = {
         const closedKey = `${prefix}closed`;
         const toastedKey = `${prefix}toasted`;
         const draftKey = (id) => `${prefix}draft.${id}`;
+        let ownExtensions = new Set(); // this user's lines
+
+        /**
+         * A call that rang this agent (a queue, a ring group) and that a
+         * colleague answered: it is not this agent's call, its card goes.
+         * Kept: a call this agent placed or dialled, or one handed over to them.
+         */
+        function answeredElsewhere(payload) {
+            return Boolean(
+                payload.answered_by &&
+                    payload.direction !== "outbound" &&
+                    !ownExtensions.has(payload.answered_by) &&
+                    !ownExtensions.has(payload.number) &&
+                    !payload.originate &&
+                    !payload.handover &&
+                    !(payload.handed_over_by && payload.handed_over_by.length)
+            );
+        }
 
         /** Call id -> version, kept in the browser's storage under ``key``. */
         function remembered(key) {
@@ -110,7 +131,11 @@ export const callCardService = {
         }
 
         /** Show or update the card of ``payload``; false when a line switch closes it. */
-        function show(payload) {
+        function show(payload, { atStart = false } = {}) {
+            if (answeredElsewhere(payload)) {
+                forget([payload.id], { remember: false });
+                return false;
+            }
             const known = cards[payload.id];
             // a call handed over to this agent comes with the note written so far
             const handedNote = payload.handover && payload.handover.by_id !== user.userId ? payload.handover.note : "";
@@ -123,7 +148,10 @@ export const callCardService = {
             cards[payload.id] = Object.assign(card, payload, { saved: card.saved || payload.note_saved });
             const ended = ENDED_STATES.includes(payload.state);
             if (ended && !wasEnded) {
-                card.endedAt = Date.now(); // the wrap-up starts when this screen learns of the end
+                // the wrap-up starts when this screen learns of the end; a screen that
+                // starts (a reload) goes on with it from the call's end, not anew
+                const end = atStart && payload.end ? deserializeDateTime(payload.end).toMillis() : NaN;
+                card.endedAt = Math.min(Date.now(), end || Date.now());
             }
             if (payload.partner && !card.insight) {
                 loadInsight(payload.id);
@@ -181,7 +209,12 @@ export const callCardService = {
         }
 
         async function load() {
-            const answer = await orm.silent.call("k2.cc.call", "cc_my_cards", []);
+            const [answer, lines] = await Promise.all([
+                orm.silent.call("k2.cc.call", "cc_my_cards", []),
+                // a user who may not read lines has none of their own
+                orm.silent.searchRead("k2.cc.line", [["user_id", "=", user.userId]], ["extension"]).catch(() => []),
+            ]);
+            ownExtensions = new Set(lines.map((line) => line.extension));
             horizon = answer.horizon || "";
             windowSeconds = answer.window_seconds || windowSeconds;
             Object.assign(versions, answer.seen);
@@ -190,10 +223,29 @@ export const callCardService = {
                 if (!(closed[payload.id] && closed[payload.id] >= payload.version)) {
                     // a call missed while no screen of this browser was open is told once
                     toastMissed(payload);
-                    show(payload);
+                    show(payload, { atStart: true });
                 }
             }
         }
+
+        /**
+         * Ended cards leave a screen that lives on once a new screen would not show
+         * them any more (the start's window), unless a note is being written on them.
+         */
+        function dropOldEnded() {
+            const old = Date.now() - ENDED_WINDOW_MS;
+            const gone = Object.values(cards).filter(
+                (card) =>
+                    ENDED_STATES.includes(card.state) &&
+                    card.endedAt < old &&
+                    (card.saved || !card.note.trim()) &&
+                    state.chosen !== card.id
+            );
+            if (gone.length) {
+                forget(gone.map((card) => card.id), { remember: false });
+            }
+        }
+        browser.setInterval(dropOldEnded, 30 * 1000);
 
         // Notifications wait for the start's answer: it decides what they replay.
         const loaded = load().catch((error) => console.warn("Call cards could not be loaded:", error));

@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("k2_cc_card_reload_tour", {
             trigger: ".o_k2_cc_call_card[data-state='talking'] .o_k2_cc_card_note:value('Wants 20 pumps by Friday')",
         },
         {
-            content: "One card of the call, none of the calls ended long ago or with their note",
+            content: "One card of the call, none of the calls ended long ago, with their note or a colleague answered",
             trigger: ".o_k2_cc_call_card[data-state='ended']",
             run() {
                 const numbers = [...document.querySelectorAll(".o_k2_cc_call_card .o_k2_cc_card_number")].map((n) => n.textContent);
