@@ -8,9 +8,6 @@ import { session } from "@web/session";
 
 // "transferred": the call goes on, without this agent
 export const ENDED_STATES = ["ended", "missed", "transferred"];
-// how long an ended call's card stays on a screen that lives on: as long as a
-// new screen would be given it (cc_my_cards' CARD_WRAPUP_WINDOW_MINUTES)
-const ENDED_WINDOW_MS = 10 * 60 * 1000;
 
 /**
  * The calls of this user that are ringing, talking or just ended: one card
@@ -39,6 +36,9 @@ export const callCardService = {
         const toastedKey = `${prefix}toasted`;
         const draftKey = (id) => `${prefix}draft.${id}`;
         let ownExtensions = new Set(); // this user's lines
+        // how long an ended call's card stays on a screen that lives on: as long as
+        // a new screen would be given it (what cc_my_cards answers)
+        let endedWindowMs = 10 * 60 * 1000;
 
         /**
          * A call that rang this agent (a queue, a ring group) and that a
@@ -188,26 +188,6 @@ export const callCardService = {
             toastMissed(payload);
         }
 
-        /**
-         * The cards of calls that ended longer ago than a reload would still
-         * show them (the server's wrap-up window) leave a screen that stays
-         * open too, unless a note is being written on them.
-         */
-        let windowSeconds = 600;
-        function forgetStale() {
-            const now = Date.now();
-            const stale = Object.values(cards).filter((card) => {
-                if (!ENDED_STATES.includes(card.state) || (!card.saved && card.note.trim())) {
-                    return false;
-                }
-                const ended = card.end ? deserializeDateTime(card.end).toMillis() : card.endedAt;
-                return now - Math.min(ended, card.endedAt) > windowSeconds * 1000;
-            });
-            if (stale.length) {
-                forget(stale.map((card) => card.id), { remember: false });
-            }
-        }
-
         async function load() {
             const [answer, lines] = await Promise.all([
                 orm.silent.call("k2.cc.call", "cc_my_cards", []),
@@ -216,7 +196,7 @@ export const callCardService = {
             ]);
             ownExtensions = new Set(lines.map((line) => line.extension));
             horizon = answer.horizon || "";
-            windowSeconds = answer.window_seconds || windowSeconds;
+            endedWindowMs = (answer.window_seconds || 600) * 1000;
             Object.assign(versions, answer.seen);
             const closed = closedCards();
             for (const payload of answer.cards) {
@@ -233,7 +213,7 @@ export const callCardService = {
          * them any more (the start's window), unless a note is being written on them.
          */
         function dropOldEnded() {
-            const old = Date.now() - ENDED_WINDOW_MS;
+            const old = Date.now() - endedWindowMs;
             const gone = Object.values(cards).filter(
                 (card) =>
                     ENDED_STATES.includes(card.state) &&
@@ -251,7 +231,6 @@ export const callCardService = {
         const loaded = load().catch((error) => console.warn("Call cards could not be loaded:", error));
         bus_service.subscribe("k2_cc_call", (payload) => loaded.then(() => onNotification(payload)));
         bus_service.start();
-        browser.setInterval(forgetStale, 30000);
 
         // Another tab of this browser typed a note or closed cards.
         browser.addEventListener("storage", (ev) => {
