@@ -883,7 +883,7 @@ class K2CcCall(models.Model):
         """
         user = self.env.user
         if not user.has_group("k2_contact_center.group_k2_cc_user"):
-            return {"cards": [], "seen": {}, "horizon": False, "window_seconds": CARD_WRAPUP_WINDOW_MINUTES * 60}
+            return {"cards": [], "seen": {}, "horizon": False}
         now = self.env.cr.now()
         horizon = now - timedelta(minutes=CARD_WRAPUP_WINDOW_MINUTES)
         # only connected agents get the cards of their lines; a click-to-call is followed by whoever clicked
@@ -899,7 +899,7 @@ class K2CcCall(models.Model):
             card = call._cc_my_card()
             if card["state"] == "missed" and card["autoclose_missed"]:
                 continue
-            if card["state"] == "ended" and card["autoclose_calls"]:
+            if (card["state"] == "ended" and card["autoclose_calls"]) or card["answered_elsewhere"]:
                 continue
             cards.append(card)
         return {
@@ -932,9 +932,15 @@ class K2CcCall(models.Model):
                 own.id in payload.get("handed_over_by", ())
                 or (handover.get("state") == "done" and handover.get("by_id") == user.id)):
             state = "transferred"  # the call goes on without this agent: their part is over
+        # a call that rang this agent too (a queue, a ring group) and that a colleague answered is
+        # not theirs; one they placed, dialled or were handed stays
+        elsewhere = bool(payload.get("answered_by") and payload["direction"] != "outbound"
+                         and own.id not in payload.get("party_lines", ()) and not payload.get("originate")
+                         and not handover and not payload.get("handed_over_by"))
         return dict(
             payload,
             state=state,
+            answered_elsewhere=elsewhere,
             can_transfer=state == "talking" and bool(own) and payload.get("transfer_ok", False),
             identity=identity,
             autoclose_missed=own.autoclose_missed,
@@ -993,6 +999,8 @@ class K2CcCall(models.Model):
                 "note": self.handover_note or "",
             } if self.handover_state else False,
             "handed_over_by": lines.lines_of([transfer.get("by") for transfer in self.transfers or ()]).ids,
+            # the lines that answered or placed the call
+            "party_lines": lines.lines_of([self.answered_by, number]).ids,
         }
 
     def _cc_originate_progress(self, kind, data):

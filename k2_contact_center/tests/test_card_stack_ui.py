@@ -79,3 +79,13 @@ class TestCardStackUi(HttpCase):
         self.line.autoclose_calls = True
         answer = self.env["k2.cc.call"].with_user(self.agent).cc_my_cards()
         self.assertEqual([card["id"] for card in answer["cards"]], [live.id])
+        # a queue call a colleague answered is not this agent's card; one this agent answered is
+        mate = new_test_user(self.env, "k2stackmate2", groups="base.group_user", name="Stack Mate")
+        mate_line = self.env["k2.cc.line"].create({"pbx_id": self.pbx.id, "extension": "203", "user_id": mate.id})
+        theirs = self.call("mine.4", "+420604000004", "talking", line_id=mate_line.id, user_id=mate.id,
+                           answered_by="203", rang_line_ids=[(6, 0, (self.line | mate_line).ids)])
+        mine = self.call("mine.5", "+420605000005", "talking", answered_by="201",
+                         rang_line_ids=[(6, 0, (self.line | mate_line).ids)])
+        answer = self.env["k2.cc.call"].with_user(self.agent).cc_my_cards()
+        self.assertEqual({card["id"] for card in answer["cards"]}, {live.id, mine.id})
+        self.assertIn(theirs.id, answer["seen"], "a replay of the colleague's call must not show it either")

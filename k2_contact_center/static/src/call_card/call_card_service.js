@@ -35,27 +35,9 @@ export const callCardService = {
         const closedKey = `${prefix}closed`;
         const toastedKey = `${prefix}toasted`;
         const draftKey = (id) => `${prefix}draft.${id}`;
-        let ownExtensions = new Set(); // this user's lines
         // how long an ended call's card stays on a screen that lives on: as long as
         // a new screen would be given it (what cc_my_cards answers)
         let endedWindowMs = 10 * 60 * 1000;
-
-        /**
-         * A call that rang this agent (a queue, a ring group) and that a
-         * colleague answered: it is not this agent's call, its card goes.
-         * Kept: a call this agent placed or dialled, or one handed over to them.
-         */
-        function answeredElsewhere(payload) {
-            return Boolean(
-                payload.answered_by &&
-                    payload.direction !== "outbound" &&
-                    !ownExtensions.has(payload.answered_by) &&
-                    !ownExtensions.has(payload.number) &&
-                    !payload.originate &&
-                    !payload.handover &&
-                    !(payload.handed_over_by && payload.handed_over_by.length)
-            );
-        }
 
         /** Call id -> version, kept in the browser's storage under ``key``. */
         function remembered(key) {
@@ -132,7 +114,8 @@ export const callCardService = {
 
         /** Show or update the card of ``payload``; false when a line switch closes it. */
         function show(payload, { atStart = false } = {}) {
-            if (answeredElsewhere(payload)) {
+            if (payload.answered_elsewhere) {
+                // a colleague answered a call that rang this agent too (the server tells)
                 forget([payload.id], { remember: false });
                 return false;
             }
@@ -189,12 +172,7 @@ export const callCardService = {
         }
 
         async function load() {
-            const [answer, lines] = await Promise.all([
-                orm.silent.call("k2.cc.call", "cc_my_cards", []),
-                // a user who may not read lines has none of their own
-                orm.silent.searchRead("k2.cc.line", [["user_id", "=", user.userId]], ["extension"]).catch(() => []),
-            ]);
-            ownExtensions = new Set(lines.map((line) => line.extension));
+            const answer = await orm.silent.call("k2.cc.call", "cc_my_cards", []);
             horizon = answer.horizon || "";
             endedWindowMs = (answer.window_seconds || 600) * 1000;
             Object.assign(versions, answer.seen);
