@@ -148,7 +148,7 @@ class Run:
         scale = args.time_scale
         # handed back in a tuple: the runner would wait for a bare task, and the faults must come meanwhile
         (traffic,) = self.sim.run(lambda sim: (sim._spawn(sim.traffic(args.calls_per_minute, args.duration,
-                                                                      args.seed, scale)),))
+                                                                      args.seed, scale, one_call_each=False)),))
         started = time.monotonic()
         span = args.duration * scale
         for offset, kind in self.faults:

@@ -369,7 +369,8 @@ def ringing_latency(bench, sim, pbx_id, seconds):
             seen.setdefault(payload["pbx_call_id"], arrived)
 
     watch = BusWatch(bench, on_row)
-    sim.traffic(seconds, calls_per_minute=1200, duration=seconds, seed=5, time_scale=1.0)
+    sim.traffic(seconds, calls_per_minute=1200, duration=seconds, seed=5, time_scale=1.0,
+                one_call_each=False)
     time.sleep(3)
     watch.stop()
     _count, sent = sim.counts()
@@ -455,7 +456,7 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
     # enough for the wallboard's list of calls (the 60 oldest) to show new ones.
     scale = 0.1
     sim.traffic(seconds, calls_per_minute=calls_per_second * 60 * scale, duration=seconds / scale, seed=8,
-                time_scale=scale)
+                time_scale=scale, one_call_each=False)
     played = time.time() - started
     during = list(backlog)  # the lag while calls kept coming
     drained = time.monotonic() + 120

@@ -10,7 +10,7 @@ Command line::
         [--user admin --secret amp111]
         (--replay FILE [--speed EVENTS_PER_SECOND] [--loop]
          | --traffic [--calls-per-minute N] [--extensions 201,202,...]
-                     [--trunk NAME] [--seed S] [--duration SECONDS])
+                     [--trunk NAME] [--seed S] [--duration SECONDS] [--overlapping])
 
 In-process (tests)::
 
@@ -50,6 +50,7 @@ import inspect
 import itertools
 import logging
 import random
+import re
 import signal
 import threading
 import time
@@ -74,6 +75,9 @@ TRAFFIC_WEIGHTS = {
     "blind_transfer": 5,
     "attended_transfer": 5, "click_to_call": 3,
 }
+# kinds whose call takes two extensions of the floor at once
+TWO_EXTENSION_KINDS = frozenset({"internal", "internal_no_answer", "blind_transfer", "attended_transfer"})
+_EXTENSION_CHANNEL = re.compile(r"(?:PJSIP|SIP|Local)/([^-@;/]+)")
 COUNTRY_CODE = "+420"
 DID_PREFIX = "+420221122"  # + extension = the public number (DID) of an extension
 QUEUE_EXTEN = "600"
@@ -306,10 +310,22 @@ class CallFactory:
         self.trunk = trunk
         self.ids = ids or _Ids()
         self.rng = rng or random.Random()
+        # who a new call may ring (None: any extension), and who of them a queue call
+        # may ring; set by the traffic's pace while it builds a call (see TrafficGenerator)
+        self.offer = None
+        self.queue_offer = None
 
     # -- helpers ---------------------------------------------------------------
+    def _one_extension(self):
+        return self.rng.choice(self.offer or self.extensions)
+
     def _two_extensions(self):
-        return self.rng.sample(self.extensions, 2)
+        return self.rng.sample(self.offer or self.extensions, 2)
+
+    def _queue_agents(self):
+        """The members a queue call rings: two, or fewer when fewer are free."""
+        pool = self.extensions if self.queue_offer is None else self.queue_offer
+        return self.rng.sample(pool, min(2, len(pool)))
 
     def _external(self):
         return EXTERNAL_PARTIES[self.rng.randrange(len(EXTERNAL_PARTIES))]
@@ -372,7 +388,7 @@ class CallFactory:
         return s
 
     def _inbound_answered(self, s, extension=None, caller=None, caller_name=None, ring=None, talk=None):
-        ext = extension or self.rng.choice(self.extensions)
+        ext = extension or self._one_extension()
         if caller is None:
             caller, caller_name = self._external()
         did = DID_PREFIX + ext
@@ -385,7 +401,7 @@ class CallFactory:
         s.expect(trunk.linkedid, "inbound", "answered", caller, caller_name, did, ext)
 
     def _inbound_cancelled(self, s, extension=None, caller=None, caller_name=None, ring=None):
-        ext = extension or self.rng.choice(self.extensions)
+        ext = extension or self._one_extension()
         if caller is None:
             caller, caller_name = self._external()
         did = DID_PREFIX + ext
@@ -400,7 +416,7 @@ class CallFactory:
         s.expect(trunk.linkedid, "inbound", "cancelled", caller, caller_name, did, None)
 
     def _outbound(self, s, busy, extension=None, number=None, ring=None, talk=None):
-        ext = extension or self.rng.choice(self.extensions)
+        ext = extension or self._one_extension()
         number = number or self.rng.choice(OUTBOUND_NUMBERS)
         name = _name_of(ext, self.extensions)
         phone = s.channel(ext, "from-internal", number, ext, name)
@@ -462,7 +478,9 @@ class CallFactory:
         """A caller in queue ``support``: waits (most a few seconds, some
         long), the agents ring, then one answers, or the caller gives up
         (``abandoned``), or the queue's time runs out (``timeout``)."""
-        agents = list(agents or self._two_extensions())
+        agents = list(agents or self._queue_agents())
+        if not agents and outcome == "answered":
+            outcome = "abandoned" if self.rng.random() < 0.7 else "timeout"  # nobody free to answer
         if caller is None:
             caller, caller_name = self._external()
         did = DID_PREFIX + QUEUE_EXTEN
@@ -652,7 +670,7 @@ class CallFactory:
         """An ``Originate`` of ``PJSIP/<extension>`` (or ``Local/<extension>@from-internal``) to
         ``number`` (external, or another extension). ``fail_reason`` 5 (busy) or 3 (no answer)
         makes the phone not answer."""
-        ext = extension or self.rng.choice(self.extensions)
+        ext = extension or self._one_extension()
         if number is None:
             number = self.rng.choice(OUTBOUND_NUMBERS)
         internal = number in self.extensions
@@ -726,10 +744,18 @@ class CallFactory:
 
 
 class TrafficGenerator:
-    """Deterministic (seeded) mix of calls of every kind, as one time line."""
+    """Deterministic (seeded) mix of calls of every kind, as one time line.
+
+    With ``one_call_each`` the traffic keeps a human pace, as a queue with
+    ``ringinuse=no`` and a ``wrapuptime`` does: a call rings only extensions
+    that are free (not in a call of this traffic, nor within ``wrapup``
+    seconds after one, nor ``busy`` for another reason), a queue call only
+    those of them that are not ``away`` (paused, out of the queue); a call
+    that finds nobody free waits until someone is. Without it calls overlap
+    freely on any extension (load tests)."""
 
     def __init__(self, seed=0, extensions=("201", "202", "203", "204"), trunk="k2-trunk",
-                 calls_per_minute=6.0, start=1_700_000_000.0, weights=None):
+                 calls_per_minute=6.0, start=1_700_000_000.0, weights=None, one_call_each=False, wrapup=30.0):
         self.rng = random.Random(seed)
         self.factory = CallFactory(extensions, trunk, _Ids(int(start)), self.rng)
         self.calls_per_minute = float(calls_per_minute)
@@ -737,13 +763,56 @@ class TrafficGenerator:
         weights = weights or TRAFFIC_WEIGHTS
         self.kinds = list(weights)
         self.weights = [weights[k] for k in self.kinds]
+        self.one_call_each = one_call_each
+        self.wrapup = float(wrapup)
         self._clock = 0.0
+        self._free_at = {}  # extension -> offset at which its last call (and wrap-up) ends
+        self._waiting_kind = None  # the kind of the call waiting for free extensions
 
     def next_call(self):
         """``(offset_seconds, CallScript)`` of the next call."""
+        self.advance()
+        script = self.build()
+        while script is None:
+            self.defer()
+            script = self.build()
+        return self._clock, script
+
+    def advance(self):
+        """The offset of the next call's arrival."""
         self._clock += self.rng.expovariate(self.calls_per_minute / 60.0) if self.calls_per_minute > 0 else 0.0
-        kind = self.rng.choices(self.kinds, self.weights)[0]
-        return self._clock, self.factory.build(kind)
+        return self._clock
+
+    def defer(self):
+        """The call waits for the next extension to become free (a while, when
+        those busy are busy outside this traffic); returns the new offset."""
+        later = [t for t in self._free_at.values() if t > self._clock]
+        self._clock = min(later) if later else self._clock + 5.0
+        return self._clock
+
+    def build(self, busy=(), away=()):
+        """The script of the call arriving now, or None when, one call each,
+        no extension is free (:meth:`defer`, then build again)."""
+        if not self.one_call_each:
+            return self.factory.build(self.rng.choices(self.kinds, self.weights)[0])
+        # the kind is drawn once per call, so that calls needing two free lines wait their turn
+        # rather than give way to the others (the mix stays what the weights say)
+        kind = self._waiting_kind or self.rng.choices(self.kinds, self.weights)[0]
+        free = [ext for ext in self.factory.extensions
+                if ext not in busy and self._free_at.get(ext, self._clock) <= self._clock]
+        if len(free) < (2 if kind in TWO_EXTENSION_KINDS else 1):
+            self._waiting_kind = kind
+            return None
+        self._waiting_kind = None
+        factory = self.factory
+        factory.offer, factory.queue_offer = free, [ext for ext in free if ext not in away]
+        try:
+            script = factory.build(kind)
+        finally:
+            factory.offer = factory.queue_offer = None
+        for ext, end in extension_ends(script, factory.extensions).items():
+            self._free_at[ext] = self._clock + end + self.wrapup
+        return script
 
     def generate(self, calls):
         """``(events, expected)``: the events of ``calls`` calls merged by time
@@ -762,6 +831,17 @@ class TrafficGenerator:
             event["Timestamp"] = f"{self.start + t:.6f}"
             events.append(event)
         return events, expected
+
+
+def extension_ends(script, extensions):
+    """When (the script's seconds) each of ``extensions`` last has a channel in ``script``."""
+    ends = {}
+    for t, event in script.events:
+        for key in ("Channel", "DestChannel"):
+            match = _EXTENSION_CHANNEL.match(event.get(key) or "")
+            if match and match.group(1) in extensions:
+                ends[match.group(1)] = t
+    return ends
 
 
 def render(event):
@@ -887,22 +967,42 @@ class SimulatorServer:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def traffic(self, calls_per_minute=6.0, duration=None, seed=0, time_scale=1.0):
-        """Play generated traffic in (scaled) real time, calls overlapping.
+    async def traffic(self, calls_per_minute=6.0, duration=None, seed=0, time_scale=1.0, one_call_each=True):
+        """Play generated traffic in (scaled) real time. ``one_call_each``
+        (see :class:`TrafficGenerator`) keeps an agent's pace: an extension
+        in a call, the traffic's or another (a click-to-call, a transfer), is
+        not rung again until it is free; without it calls overlap freely.
         No calls at all when ``calls_per_minute`` is 0 (a PBX that is idle)."""
         if calls_per_minute <= 0:
             await asyncio.Event().wait()
-        generator = TrafficGenerator(seed, self.extensions, self.trunk, calls_per_minute, start=time.time())
+        generator = TrafficGenerator(seed, self.extensions, self.trunk, calls_per_minute, start=time.time(),
+                                     one_call_each=one_call_each)
         generator.factory.ids = self.factory.ids
         begin = time.monotonic()
-        while True:
-            offset, script = generator.next_call()
-            if duration is not None and offset > duration:
-                break
+        offset = generator.advance()
+        while duration is None or offset <= duration:
             wait = begin + offset * time_scale - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
+            script = generator.build(self.extensions_in_calls(), self.extensions_away())
+            if script is None:
+                offset = generator.defer()
+                continue
             self.play_script(script, time_scale)
+            offset = generator.advance()
+
+    def extensions_in_calls(self):
+        """The extensions with a channel up now."""
+        busy = set()
+        for channel in self.live_channels():
+            match = _EXTENSION_CHANNEL.match(channel.get("Channel") or channel.get("name") or "")
+            if match:
+                busy.add(match.group(1))
+        return busy
+
+    def extensions_away(self):
+        """The extensions a queue call does not ring now (paused, out of the queue)."""
+        return set()
 
 
 class AmiSimulator(SimulatorServer):
@@ -1000,6 +1100,13 @@ class AmiSimulator(SimulatorServer):
 
     def live_channels(self):
         return [dict(v) for v in self._live.values()]
+
+    def extensions_away(self):
+        if self.states is None:
+            return set()
+        ready = {interface.split("/", 1)[-1] for (queue, interface), member in self.states.members.items()
+                 if queue == "support" and not member["paused"]}
+        return set(self.extensions) - ready
 
     async def play_events(self, events, speed=0.0):
         """Send ``events`` (dicts) at ``speed`` events per second (0: at once)."""
@@ -1348,6 +1455,9 @@ def command_line(prog, description, default_user, replay_help):
     parser.add_argument("--trunk", default="k2-trunk")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--duration", type=float, default=None, help="traffic: seconds of calls to start")
+    parser.add_argument("--overlapping", action="store_true",
+                        help="traffic: ring an extension while it is in a call (load tests); without it each "
+                        "extension takes one call at a time and a queue call rings free, unpaused members only")
     return parser
 
 
@@ -1384,7 +1494,8 @@ def serve(make_simulator, args):
             await sim.wait_clients(1, timeout=None)
             job = loop.create_task(sim.replay(args.replay, args.speed, args.loop))
         else:
-            job = loop.create_task(sim.traffic(args.calls_per_minute, args.duration, args.seed))
+            job = loop.create_task(sim.traffic(args.calls_per_minute, args.duration, args.seed,
+                                               one_call_each=not args.overlapping))
         await stop.wait()
         job.cancel()
         await sim.stop()

@@ -28,7 +28,7 @@ Command line::
         [--user asterisk --secret secret]
         (--replay FILE.jsonl [--speed EVENTS_PER_SECOND] [--loop]
          | --traffic [--calls-per-minute N] [--extensions 201,202,...]
-                     [--trunk NAME] [--seed S] [--duration SECONDS])
+                     [--trunk NAME] [--seed S] [--duration SECONDS] [--overlapping])
 
 In-process (tests)::
 

@@ -954,10 +954,13 @@ class CallTracker:
         facts = self.queues.facts(call.channels, call.real_time, ring_seconds, call.call_id)
         if facts["queue_outcome"] == "abandoned" and call.answered_leg is None:
             call.abandoned = True
+        disposition = self._disposition(call, forced)
+        if disposition == "cancelled" and facts["queue_outcome"] == "timeout" and not call.abandoned:
+            disposition = "no_answer"  # the queue's time ran out with no member rung: the caller did not give up
         return {
             "call_id": call.call_id,
             "direction": self._direction(call, caller, callee),
-            "disposition": self._disposition(call, forced),
+            "disposition": disposition,
             "caller": caller,
             "caller_name": caller_name,
             "callee": callee,
