@@ -871,10 +871,13 @@ class K2CcCall(models.Model):
             user._bus_send("k2_cc_call", self._cc_card_of_user(payload, involved, user))
 
     @api.model
-    def cc_my_cards(self):
+    def cc_my_cards(self, drafts=None):
         """The call cards the current user's screen shows when it starts (a
         reload, a new tab, a second screen): their calls ringing or talking,
-        and those that ended in the last minutes without a note (the wrap-up).
+        those that ended in the last minutes without a note (the wrap-up), and
+        those of ``drafts`` (ids of calls the browser holds an unsaved note
+        of) that ended without a note, however long ago: a note being written
+        is not lost to the window.
 
         ``seen`` gives the version of every call of the user written since
         ``horizon``: bus notifications no newer than those (replays of what
@@ -894,17 +897,23 @@ class K2CcCall(models.Model):
         shown = recent.filtered(lambda call: call.state in ("ringing", "talking") or (
             call.state == "done" and not call.note_message_id and call.end and call.end >= horizon))
         live = self.search([*mine, ("state", "in", ["ringing", "talking"]), ("id", "not in", recent.ids)])
+        drafted = self.browse()
+        draft_ids = [int(i) for i in drafts or () if isinstance(i, int) or str(i).isdigit()][:CARD_LIMIT]
+        if draft_ids:
+            drafted = self.search([*mine, ("id", "in", draft_ids), ("state", "=", "done"),
+                                   ("note_message_id", "=", False)]) - shown - live
         cards = []
-        for call in (shown | live).sorted("start", reverse=True)[:CARD_LIMIT]:
+        for call in (shown | live).sorted("start", reverse=True)[:CARD_LIMIT] | drafted.sorted("start", reverse=True):
             card = call._cc_my_card()
             if card["state"] == "missed" and card["autoclose_missed"]:
                 continue
-            if (card["state"] == "ended" and card["autoclose_calls"]) or card["answered_elsewhere"]:
+            if card["answered_elsewhere"] or (
+                    card["state"] == "ended" and card["autoclose_calls"] and call not in drafted):
                 continue
             cards.append(card)
         return {
             "cards": cards,
-            "seen": {call.id: _version(call) for call in recent | live},
+            "seen": {call.id: _version(call) for call in recent | live | drafted},
             "horizon": _stamp(horizon),
             # an ended call's card leaves a screen that stays open as it would leave a reload
             "window_seconds": CARD_WRAPUP_WINDOW_MINUTES * 60,

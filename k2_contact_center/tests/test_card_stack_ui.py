@@ -53,6 +53,43 @@ class TestCardStackUi(HttpCase):
         self.start_tour("/odoo", "k2_cc_card_reload_tour", login="k2stack")
         self.assertEqual(talking.state, "talking")
 
+    def _age(self, call, hours=1):
+        """As if ``call`` ended and was last written ``hours`` ago."""
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE k2_cc_call SET write_date = now() at time zone 'UTC' - %s * interval '1 hour', "
+                            "start = start - %s * interval '1 hour', \"end\" = \"end\" - %s * interval '1 hour' "
+                            "WHERE id = %s", [hours, hours, hours, call.id])
+        self.env.invalidate_all()
+
+    def test_a_draft_outlives_the_wrapup_window(self):
+        self.call("draft.0", "+420601123456", "talking", partner_id=self.customer.id)
+        old = self.call("draft.1", "+420606000006", "done", partner_id=self.customer.id)
+        self._age(old)
+        self.start_tour("/odoo", "k2_cc_card_old_draft_tour", login="k2stack")
+        self.assertTrue(old.note_message_id, "the draft kept past the window was saved on the contact")
+        self.assertIn("Call back about the invoice", old.note_message_id.body)
+
+    def test_my_cards_give_back_drafted_calls_however_old(self):
+        old = self.call("old.1", "+420601123456", "done")
+        noted = self.call("old.2", "+420602987654", "done")
+        noted.note_message_id = self.customer.message_post(body="Done")
+        other = new_test_user(self.env, "k2stack3", groups="base.group_user", name="Third Agent")
+        other.cc_presence_wanted = True
+        their_line = self.env["k2.cc.line"].create({"pbx_id": self.pbx.id, "extension": "209", "user_id": other.id})
+        theirs = self.call("old.3", "+420603000003", "done", line_id=their_line.id, user_id=other.id,
+                           rang_line_ids=[(6, 0, their_line.ids)])
+        for call in old | noted | theirs:
+            self._age(call)
+        calls = self.env["k2.cc.call"].with_user(self.agent)
+        self.assertEqual(calls.cc_my_cards()["cards"], [], "ended an hour ago: out of the wrap-up window")
+        answer = calls.cc_my_cards([old.id, noted.id, theirs.id, "x", None, -4])
+        self.assertEqual([card["id"] for card in answer["cards"]], [old.id],
+                         "a draft brings back its call, not one with a note nor another agent's")
+        self.assertEqual(answer["cards"][0]["state"], "ended")
+        self.assertIn(old.id, answer["seen"])
+        self.line.autoclose_calls = True  # closes cards without a note; this one has a draft
+        self.assertEqual([card["id"] for card in calls.cc_my_cards([old.id])["cards"]], [old.id])
+
     def test_the_stack_stays_usable(self):
         for index in range(1, 8):
             state = {1: "done", 2: "done", 3: "ringing", 4: "ringing", 5: "talking", 6: "talking", 7: "ringing"}[index]

@@ -9,6 +9,11 @@ import { session } from "@web/session";
 // "transferred": the call goes on, without this agent
 export const ENDED_STATES = ["ended", "missed", "transferred"];
 
+/** Where this browser keeps the current user's cards' state (drafts, closed cards). */
+export function cardStoragePrefix() {
+    return `k2cc.${session.db}.${user.userId}.`;
+}
+
 /**
  * The calls of this user that are ringing, talking or just ended: one card
  * each. The server is the truth: when the web client starts (a reload, a new
@@ -31,7 +36,7 @@ export const callCardService = {
         const versions = {}; // call id -> the newest version this screen knows of
         let horizon = "";
         const storage = browser.localStorage;
-        const prefix = `k2cc.${session.db}.${user.userId}.`;
+        const prefix = cardStoragePrefix();
         const closedKey = `${prefix}closed`;
         const toastedKey = `${prefix}toasted`;
         const draftKey = (id) => `${prefix}draft.${id}`;
@@ -171,8 +176,22 @@ export const callCardService = {
             toastMissed(payload);
         }
 
+        /** Ids of the calls this browser holds a draft note of. */
+        function draftedIds() {
+            const ids = [];
+            for (let index = 0; index < storage.length; index++) {
+                const key = storage.key(index);
+                if (key && key.startsWith(`${prefix}draft.`)) {
+                    ids.push(Number(key.slice(`${prefix}draft.`.length)));
+                }
+            }
+            return ids.filter((id) => Number.isInteger(id) && id > 0);
+        }
+
         async function load() {
-            const answer = await orm.silent.call("k2.cc.call", "cc_my_cards", []);
+            const drafted = draftedIds();
+            // a draft survives the wrap-up window: the server gives its call back however old
+            const answer = await orm.silent.call("k2.cc.call", "cc_my_cards", [drafted]);
             horizon = answer.horizon || "";
             endedWindowMs = (answer.window_seconds || 600) * 1000;
             Object.assign(versions, answer.seen);
@@ -182,6 +201,14 @@ export const callCardService = {
                     // a call missed while no screen of this browser was open is told once
                     toastMissed(payload);
                     show(payload, { atStart: true });
+                }
+            }
+            // a draft of a call the server no longer gives (its note saved elsewhere, not this
+            // user's call any more) would never be written: it goes
+            const given = new Set(answer.cards.map((payload) => payload.id));
+            for (const id of drafted) {
+                if (!given.has(id)) {
+                    keepDraft(id, "");
                 }
             }
         }

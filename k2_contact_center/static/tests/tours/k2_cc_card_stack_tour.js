@@ -1,4 +1,7 @@
+import { browser } from "@web/core/browser/browser";
+import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
+import { cardStoragePrefix } from "@k2_contact_center/call_card/call_card_service";
 
 /** Driven by tests/test_card_stack_ui.py: the calls are in the database before the page loads. */
 registry.category("web_tour.tours").add("k2_cc_card_reload_tour", {
@@ -65,5 +68,43 @@ registry.category("web_tour.tours").add("k2_cc_card_stack_tour", {
             trigger: "body:not(:has(.o_k2_cc_call_card[data-state='ended'])):not(:has(.o_k2_cc_more))",
         },
         { trigger: ".o_k2_cc_call_card[data-state='talking'] .o_k2_cc_card_number:contains('+420601000006')" },
+    ],
+});
+
+registry.category("web_tour.tours").add("k2_cc_card_old_draft_tour", {
+    url: "/odoo",
+    steps: () => [
+        {
+            content: "The call that ended an hour ago is not on the stack",
+            trigger: ".o_k2_cc_call_card[data-state='talking']",
+            async run() {
+                if (document.querySelector(".o_k2_cc_call_card[data-state='ended']")) {
+                    throw new Error("an ended call from long ago is on the stack");
+                }
+                // as the browser kept it since the agent typed it during that call
+                const [id] = await rpc("/web/dataset/call_kw/k2.cc.call/search", {
+                    model: "k2.cc.call",
+                    method: "search",
+                    args: [[["pbx_call_id", "=", "draft.1"]]],
+                    kwargs: {},
+                });
+                browser.localStorage.setItem(`${cardStoragePrefix()}draft.${id}`, "Call back about the invoice");
+                window.location.reload();
+            },
+        },
+        {
+            content: "After a reload the ended call's card is back; the agent opens it",
+            trigger: ".o_k2_cc_call_card[data-state='ended'] .o_k2_cc_card_header:contains('+420606000006')",
+            run: "click",
+        },
+        {
+            content: "Its draft is there",
+            trigger: ".o_k2_cc_call_card[data-state='ended'] .o_k2_cc_card_note:value('Call back about the invoice')",
+        },
+        {
+            trigger: ".o_k2_cc_call_card[data-state='ended'] .o_k2_cc_card_save:enabled",
+            run: "click",
+        },
+        { trigger: ".o_k2_cc_call_card[data-state='ended'] .o_k2_cc_card_saved" },
     ],
 });
