@@ -901,8 +901,9 @@ class K2CcCall(models.Model):
         draft_ids = [int(i) for i in drafts or () if isinstance(i, int) or str(i).isdigit()][:CARD_LIMIT]
         if draft_ids:
             drafted = self.search([*mine, ("id", "in", draft_ids), ("state", "=", "done"),
-                                   ("note_message_id", "=", False)]) - shown - live
+                                   ("note_message_id", "=", False)])
         cards = []
+        # a drafted call comes whether or not it is among the newest (the union keeps each call once)
         for call in (shown | live).sorted("start", reverse=True)[:CARD_LIMIT] | drafted.sorted("start", reverse=True):
             card = call._cc_my_card()
             if card["state"] == "missed" and card["autoclose_missed"]:

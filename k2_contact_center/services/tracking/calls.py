@@ -898,7 +898,7 @@ class CallTracker:
             "adopted": call.adopted,
         }
 
-    def _disposition(self, call, forced=False):
+    def _disposition(self, call, forced=False, queue_outcome=None):
         if call.answered_leg is not None:
             return "answered"
         if call.abandoned:
@@ -928,6 +928,8 @@ class CallTracker:
                 best = _CAUSE_DISPOSITION[cause]
             elif forced:
                 best = "failed"
+            elif queue_outcome == "timeout":
+                best = "no_answer"  # the queue's time ran out with no member rung: the caller did not give up
             else:
                 best = "cancelled"
         return best
@@ -954,13 +956,10 @@ class CallTracker:
         facts = self.queues.facts(call.channels, call.real_time, ring_seconds, call.call_id)
         if facts["queue_outcome"] == "abandoned" and call.answered_leg is None:
             call.abandoned = True
-        disposition = self._disposition(call, forced)
-        if disposition == "cancelled" and facts["queue_outcome"] == "timeout" and not call.abandoned:
-            disposition = "no_answer"  # the queue's time ran out with no member rung: the caller did not give up
         return {
             "call_id": call.call_id,
             "direction": self._direction(call, caller, callee),
-            "disposition": disposition,
+            "disposition": self._disposition(call, forced, facts["queue_outcome"]),
             "caller": caller,
             "caller_name": caller_name,
             "callee": callee,
