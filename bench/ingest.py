@@ -365,8 +365,9 @@ def ringing_latency(bench, sim, pbx_id, seconds):
     seen = {}
 
     def on_row(arrived, kind, payload):
-        if kind == "k2_cc_call" and payload["state"] == "ringing":
-            seen.setdefault(payload["pbx_call_id"], arrived)
+        for card in payload["cards"] if kind == "k2_cc_call" else ():
+            if card["state"] == "ringing":
+                seen.setdefault(card["pbx_call_id"], arrived)
 
     watch = BusWatch(bench, on_row)
     sim.traffic(seconds, calls_per_minute=1200, duration=seconds, seed=5, time_scale=1.0,
@@ -435,10 +436,11 @@ def states_load(bench, sim, link, seconds, calls_per_second=40):
     def on_row(arrived, kind, payload):
         if kind in rows:
             rows[kind].append(arrived)
-        if kind == "k2_cc_call" and payload.get("state") == "ringing":
-            # the ringing call is in the database from this commit on: the
-            # next wallboard message counts it (its list shows the 60 oldest)
-            rung.setdefault(payload["pbx_call_id"], arrived)
+        for card in payload["cards"] if kind == "k2_cc_call" else ():
+            if card["state"] == "ringing":
+                # the ringing call is in the database from this commit on: the
+                # next wallboard message counts it (its list shows the 60 oldest)
+                rung.setdefault(card["pbx_call_id"], arrived)
 
     watch = BusWatch(bench, on_row)
     backlog = []

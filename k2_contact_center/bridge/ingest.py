@@ -29,8 +29,8 @@ def ingest(pbx, items, lines=None):
     history and the agents need now. The batch's calls are read in one
     search, the new ones created in one ``create``, the others written
     before anything reads them back (Odoo then updates them in one query
-    per set of fields), and the agents told afterwards, in the order the
-    updates came.
+    per set of fields), and the agents told afterwards: one bus message per
+    agent with their cards, in the order the updates came.
     """
     last = {data["call_id"]: index for index, (_kind, data) in enumerate(items)}
     items = [item for index, item in enumerate(items) if last[item[1]["call_id"]] == index]
@@ -58,9 +58,11 @@ def ingest(pbx, items, lines=None):
         update[0] = call
     touched = Call.browse([update[0].id for update in updates])
     ended = Call.browse([update[0].id for update in updates if update[2] == "record"])
+    cards = {}
     for call, _vals, kind, data in updates:
         if not data.get("recovered"):  # a call that ended while nobody saw it opens no call card
-            call._cc_notify_agents(lines, kind, data)
+            call._cc_notify_agents(lines, kind, data, cards)
+    Call._cc_send_cards(cards)
     touched._cc_notify_missed()
     Call.env["k2.cc.callback"]._cc_track(ended)
     return touched

@@ -701,9 +701,17 @@ class K2CcCall(models.Model):
         followers = self.env["mail.followers"].sudo().search([
             ("res_model", "=", self._name), ("res_id", "in", [call.id for call, *_rest in inbox]),
             ("partner_id", "in", partner_ids)])
+        # Each notice is rendered alone, its message its own prefetch: with the batch's messages as
+        # their prefetch, Odoo's renderer would walk them all for each notice. What it reads of
+        # them is read once for all first.
+        notified = self.env["mail.message"].sudo().browse([message.id for _call, message, *_rest in inbox])
+        for fname in ("notification_ids", "attachment_ids", "link_preview_ids", "reaction_ids", "partner_ids",
+                      "tracking_value_ids", "subtype_id", "author_guest_id", "parent_id"):
+            notified.mapped(fname)
         for _call, message, vals, pairs in inbox:
             for user in Users.browse(uid for _pid, uid in pairs if uid):
-                user._bus_send_store(message.with_user(user).with_context(allowed_company_ids=[]), msg_vals=vals,
+                notice = message.with_user(user).with_context(allowed_company_ids=[]).with_prefetch(message.ids)
+                user._bus_send_store(notice, msg_vals=vals,
                                      for_current_user=True, add_followers=True, followers=followers,
                                      notification_type="mail.message/inbox")
         # sudo: mail.push.device - whether anyone gets the notices on a device too
@@ -856,9 +864,11 @@ class K2CcCall(models.Model):
             _logger.info("Closed call %s of %s: its end was lost with the PBX link", call.pbx_call_id,
                          call.pbx_id.display_name)
 
-    def _cc_notify_agents(self, lines, kind, data):
+    def _cc_notify_agents(self, lines, kind, data, cards=None):
         """Tell the connected users whose line takes part in the call how it stands
-        (their browser opens or updates the call card)."""
+        (their browser opens or updates the call card). ``cards``: a dict
+        the cards are added to by user, sent by :meth:`_cc_send_cards`
+        (a batch of the bridge); else they are sent now."""
         self.ensure_one()
         involved = self.line_id | self.rang_line_ids | lines.lines_of([data.get("caller"), data.get("callee")])
         users = involved.user_id.filtered("cc_presence_wanted")
@@ -867,8 +877,19 @@ class K2CcCall(models.Model):
         if not users:
             return
         payload = self._cc_card_payload(kind, data, lines)
+        pending = {} if cards is None else cards
         for user in users:
-            user._bus_send("k2_cc_call", self._cc_card_of_user(payload, involved, user))
+            pending.setdefault(user, []).append(self._cc_card_of_user(payload, involved, user))
+        if cards is None:
+            self._cc_send_cards(pending)
+
+    @api.model
+    def _cc_send_cards(self, cards):
+        """One bus message per user with their cards (``{user: [card, ...]}``),
+        in the order the calls changed: a bridge batch of hundreds of calls is
+        a few messages, not one per call and agent."""
+        for user, user_cards in cards.items():
+            user._bus_send("k2_cc_call", {"cards": user_cards})
 
     @api.model
     def cc_my_cards(self, drafts=None):

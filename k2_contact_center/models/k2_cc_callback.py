@@ -73,49 +73,80 @@ class K2CcCallback(models.Model):
     @api.model
     def _cc_track(self, calls):
         """Open, extend or close callbacks for ``calls``, which just ended.
-        The open callbacks of their numbers are read in one search."""
+        The open callbacks of their numbers are read in one search, those
+        the calls open are created in one ``create`` and the calls linked
+        with one write per callback: a batch of the bridge holds hundreds."""
         outside = {call: call._cc_outside_number() for call in calls}
         numbers = {number for number in outside.values() if number}
+        # (company, number) -> its open callback: a record, or the values of one to create
         open_callbacks = {}
         if numbers:
             for callback in self.search([("company_id", "in", calls.company_id.ids), ("number", "in", list(numbers)),
                                          ("state", "=", "open")], order="id"):
                 open_callbacks.setdefault((callback.company_id.id, callback.number), callback)
+        new = []  # the values of the callbacks to create, in the order of their first calls
+        linked = []  # (call, callback record or values)
         for call in calls.sorted(lambda c: (c.start, c.id)):
             number = outside[call]
             if not number:
                 continue
             key = (call.company_id.id, number)
             if call.disposition == "answered":
-                callback = call.callback_id.filtered(lambda cb: cb.state == "open") or open_callbacks.get(
-                    key, self.browse())
-                if callback:
-                    moment = call.answer_time or call.start
-                    callback.write({
-                        "state": "done", "closed_call_id": call.id, "closed_by_id": call.user_id.id,
-                        "closed_time": moment,
-                        "delay_seconds": max(int((moment - callback.first_call_time).total_seconds()), 0),
-                    })
-                    if open_callbacks.get((callback.company_id.id, callback.number)) == callback:
+                callback = call.callback_id.filtered(lambda cb: cb.state == "open") or open_callbacks.get(key)
+                if callback is None:
+                    continue
+                moment = call.answer_time or call.start
+                first = callback["first_call_time"]
+                closing = {
+                    "state": "done", "closed_call_id": call.id, "closed_by_id": call.user_id.id,
+                    "closed_time": moment, "delay_seconds": max(int((moment - first).total_seconds()), 0),
+                }
+                if isinstance(callback, dict):
+                    callback.update(closing)
+                    if open_callbacks.get((callback["company_id"], callback["number"])) is callback:
+                        del open_callbacks[(callback["company_id"], callback["number"])]
+                else:
+                    callback.write(closing)
+                    found = open_callbacks.get((callback.company_id.id, callback.number))
+                    if not isinstance(found, dict) and found == callback:
                         del open_callbacks[(callback.company_id.id, callback.number)]
-                    if not call.callback_id:
-                        call.callback_id = callback
+                if not call.callback_id:
+                    linked.append((call, callback))
             elif call.direction == "inbound" and not call.is_internal:
                 callback = open_callbacks.get(key)
-                if callback:
+                lines = call.rang_line_ids | call.line_id
+                if isinstance(callback, dict):
+                    callback.update({
+                        "attempts": callback["attempts"] + 1,
+                        "last_call_time": max(call.start, callback["last_call_time"]),
+                        "line_ids": [(6, 0, sorted(set(callback["line_ids"][0][2]) | set(lines.ids)))],
+                        "queue_id": call.queue_id.id or callback["queue_id"],
+                        "partner_id": callback["partner_id"] or call.partner_id.id,
+                    })
+                elif callback:
                     callback.write({
                         "attempts": callback.attempts + 1,
                         "last_call_time": max(call.start, callback.last_call_time),
-                        "line_ids": [(4, line.id) for line in call.rang_line_ids | call.line_id],
+                        "line_ids": [(4, line.id) for line in lines],
                         "queue_id": call.queue_id.id or callback.queue_id.id,
                         "partner_id": callback.partner_id.id or call.partner_id.id,
                     })
                 else:
-                    self.flush_model(["state"])  # one open per number: those closed above are closed first
-                    callback = open_callbacks[key] = self.create({
+                    callback = open_callbacks[key] = {
                         "number": number, "partner_id": call.partner_id.id, "pbx_id": call.pbx_id.id,
                         "company_id": call.company_id.id, "queue_id": call.queue_id.id,
-                        "line_ids": [(6, 0, (call.rang_line_ids | call.line_id).ids)],
+                        "line_ids": [(6, 0, lines.ids)], "attempts": 1,
                         "first_call_time": call.start, "last_call_time": call.start,
-                    })
-                call.callback_id = callback
+                    }
+                    new.append(callback)
+                linked.append((call, callback))
+        created = {}
+        if new:
+            self.flush_model(["state"])  # one open per number: those closed above are closed first
+            created = dict(zip(map(id, new), self.create(new), strict=True))
+        callers = {}  # callback -> the calls it gathers
+        for call, callback in linked:
+            record = created[id(callback)] if isinstance(callback, dict) else callback
+            callers[record] = callers.get(record, call.browse()) | call
+        for callback, its_calls in callers.items():
+            its_calls.callback_id = callback

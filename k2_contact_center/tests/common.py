@@ -60,8 +60,11 @@ class K2CcCase(TransactionCase):
         self.env.cr.precommit.run()
         channel = json.dumps([self.env.cr.dbname, "res.partner", user.partner_id.id], separators=(",", ":"))
         messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
-        return [json.loads(message.message)["payload"] for message in messages
-                if json.loads(message.message)["type"] == kind]
+        payloads = [json.loads(message.message)["payload"] for message in messages
+                    if json.loads(message.message)["type"] == kind]
+        if kind == "k2_cc_call":  # a message holds the cards of a batch
+            return [card for payload in payloads for card in payload["cards"]]
+        return payloads
 
 
 class LinkedPbxMixin:

@@ -100,6 +100,11 @@ class TestIngest(K2CcCase):
         self.assertEqual((self.calls("c30").state, self.calls("c31").state), ("done", "ringing"))
         self.assertEqual([(p["pbx_call_id"], p["state"]) for p in self.bus_payloads(self.agent)],
                          [("c31", "ringing"), ("c30", "ended")])
+        # the batch's cards of an agent travel in one bus message, in the order the calls changed
+        self.assertEqual(self.env["bus.bus"].sudo().search_count([("message", "like", '"k2_cc_call"')]), 1)
+        self.ingest(live("c31", "talking", answered_by="201"))
+        self.env.cr.precommit.run()
+        self.assertEqual(self.env["bus.bus"].sudo().search_count([("message", "like", '"k2_cc_call"')]), 2)
 
     def test_same_call_twice_is_written_once(self):
         self.ingest(record("c2"))

@@ -115,6 +115,19 @@ class TestCallbacks(BridgeCase):
         self.assertEqual([(callback.state, callback.attempts) for callback in callbacks], [("done", 2), ("open", 1)])
         self.assertEqual(sorted(callbacks[0].call_ids.mapped("pbx_call_id")), ["b1", "b2", "b3"])
         self.assertEqual(callbacks[1].call_ids.mapped("pbx_call_id"), ["b4"])
+        self.assertEqual((callbacks[0].closed_call_id.pbx_call_id, callbacks[0].delay_seconds,
+                          callbacks[0].last_call_time, callbacks[0].line_ids),
+                         ("b3", 3600 + 5, fields.Datetime.to_datetime("2026-03-02 08:10:00"), self.line))
+        # the next batch closes the open one (created by the batch before) and opens another
+        self.ingest(record("b5", direction="outbound", caller="202", callee=NUMBER, answered_by=NUMBER,
+                           start="2026-03-02T11:00:00+00:00", answer="2026-03-02T11:00:05+00:00",
+                           end="2026-03-02T11:01:00+00:00"),
+                    record("b6", disposition="no_answer", answered_by=None, answer=None,
+                           start="2026-03-02T12:00:00+00:00", end="2026-03-02T12:00:30+00:00"))
+        callbacks = self.env["k2.cc.callback"].search([("number", "=", NUMBER)], order="id")
+        self.assertEqual([(callback.state, callback.closed_call_id.pbx_call_id) for callback in callbacks],
+                         [("done", "b3"), ("done", "b5"), ("open", False)])
+        self.assertEqual(callbacks[2].call_ids.mapped("pbx_call_id"), ["b6"])
 
     def test_no_callback_for_answered_internal_or_withheld_calls(self):
         self.ingest(record("w1"),

@@ -18,7 +18,7 @@ export function cardStoragePrefix() {
  * The calls of this user that are ringing, talking or just ended: one card
  * each. The server is the truth: when the web client starts (a reload, a new
  * tab, a second screen) the cards are what `cc_my_cards` answers, then the
- * "k2_cc_call" bus notifications update them. Every payload carries the
+ * "k2_cc_call" bus notifications (`{cards: [...]}`) update them. Every card carries the
  * call's version (its last write): the bus replays what it sent before a tab
  * started, and nothing older than what a card already shows may win.
  *
@@ -234,7 +234,10 @@ export const callCardService = {
 
         // Notifications wait for the start's answer: it decides what they replay.
         const loaded = load().catch((error) => console.warn("Call cards could not be loaded:", error));
-        bus_service.subscribe("k2_cc_call", (payload) => loaded.then(() => onNotification(payload)));
+        // one message holds the cards of one batch of the bridge, in the order the calls changed
+        bus_service.subscribe("k2_cc_call", ({ cards: changed }) =>
+            loaded.then(() => changed.forEach(onNotification))
+        );
         bus_service.start();
 
         // Another tab of this browser typed a note or closed cards.
