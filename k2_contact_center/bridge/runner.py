@@ -45,8 +45,12 @@ CDR_RETRIES = (15.0, 60.0, 300.0, 900.0)
 CDR_DUE_LIMIT = timedelta(days=1)
 # First key of the advisory locks of this addon ("K2"); the second is the PBX id.
 LOCK_NAMESPACE = 0x4B32
-# Items the sink's writer takes at most in one transaction.
-MAX_BATCH = 2000
+# Items the sink's writer takes at most in one transaction. Only a writer
+# behind the PBX takes that many (at 40 calls/s a batch is tens of items):
+# the more a batch holds, the more of a call's updates it writes as one, and
+# the sooner it catches up (writer alone, 2,102 calls: 20,800 events/s in
+# batches of 2,000, 27,200 in batches of 5,000), within half the sink's buffer.
+MAX_BATCH = 5000
 # Seconds between two wallboard updates of a company (at most 2 a second).
 WALLBOARD_INTERVAL = 0.5
 # What the bridge's writer makes of the agent-state items of its sink.
