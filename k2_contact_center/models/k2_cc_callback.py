@@ -101,10 +101,9 @@ class K2CcCallback(models.Model):
                     "state": "done", "closed_call_id": call.id, "closed_by_id": call.user_id.id,
                     "closed_time": moment, "delay_seconds": max(int((moment - first).total_seconds()), 0),
                 }
-                if isinstance(callback, dict):
+                if isinstance(callback, dict):  # opened by this batch: the open one of this number
                     callback.update(closing)
-                    if open_callbacks.get((callback["company_id"], callback["number"])) is callback:
-                        del open_callbacks[(callback["company_id"], callback["number"])]
+                    del open_callbacks[key]
                 else:
                     callback.write(closing)
                     found = open_callbacks.get((callback.company_id.id, callback.number))
