@@ -7,10 +7,19 @@ points at. Prints figures:
 
     python3 bench/faults.py [--calls-per-minute 150] [--duration 80] [--time-scale 1] [--seed 7] [--no-cdr]
                             [--cancel-disposition] [--each] [--check] [--strict [N]]
+                            [--faults SHARE:KIND,...]
+
+With ``--faults`` the faulted run has these faults instead of the mixed four:
+``0.2:half-open,0.25:restart,0.8:kill`` is a half-open link at a fifth of the
+traffic's span, a restart soon after (while the bridge still resyncs) and the
+bridge killed (SIGKILL: nothing it held is written, the next one must find
+it) at four fifths. A bridge still running 30 s after its SIGTERM is killed
+(its threads' stacks written to its log first) and counted as a problem.
 
 With ``--each``, the same traffic is also played once per kind of fault
-alone (two dropped connections, two half-open links, two restarts), and a
-table at the end gives each run's figures side by side. For each run:
+alone (two dropped connections, two half-open links, two restarts, two
+kills), and a table at the end gives each run's figures side by side. For
+each run:
 
 - calls recorded / calls made, and how many were recovered from CDR;
 - for each fault, the time from the fault to the link back (the simulator
@@ -59,6 +68,7 @@ EXTENSIONS = ("201", "202", "203", "204")
 CDR_READS = {"cancelled": "no_answer"}
 UNANSWERED = {"cancelled", "no_answer"}
 # the faulted run: when (share of the traffic's span) which fault comes
+KINDS = ("drop", "half-open", "restart", "kill")
 MIXED = ((0.1, "drop"), (0.25, "half-open"), (0.55, "restart"), (0.8, "drop"))
 
 
@@ -70,6 +80,7 @@ class Bridge:
         self.code = code
         self.log = log
         self.process = None
+        self.hung = []  # when a SIGTERM did not stop it
 
     def start(self):
         self.process = subprocess.Popen(
@@ -77,12 +88,24 @@ class Bridge:
              "--pbx", self.code, "--interval", "2", "--log-level=info", f"--logfile={self.log}"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
-    def stop(self, timeout=30):
+    def kill(self):
+        """The bridge dies (SIGKILL, an out-of-memory kill, a power cut): nothing it held is written."""
         if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self, timeout=30):
+        """SIGTERM, as systemd stops it; killed when still there after ``timeout``
+        (its threads' stacks first written to its log, SIGQUIT as Odoo's server)."""
+        if self.process and self.process.poll() is None:
+            sent = time.time()
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
+                self.hung.append(sent)
+                self.process.send_signal(signal.SIGQUIT)
+                time.sleep(2)
                 self.process.kill()
                 self.process.wait()
 
@@ -170,6 +193,9 @@ class Run:
             self.sim.run(lambda sim: sim.stop_answering_pings(True))
             detected = self.wait_gone(before) - at
             self.sim.run(lambda sim: sim.stop_answering_pings(False))
+        elif kind == "kill":
+            self.bridge.kill()
+            self.bridge.start()
         else:
             self.bridge.stop()
             self.bridge.start()
@@ -233,6 +259,11 @@ def compare(calm, hit, strict=None):
                 (differ_recovered if call["cdr_recovered"] else differ_seen).append(facts)
     print(f"\n{hit.label}: {len(calls)} calls recorded / {made} made; {len(recovered)} recovered from CDR; "
           f"{len(left_open)} left open; {hit.duplicates} duplicates; {len(missing)} missing")
+    for want in missing:
+        print(f"  missing: {want['kind']} {want['call_id']} ({want['caller']} -> {want['callee']})")
+    for at in hit.bridge.hung:
+        print(f"  the bridge was still running 30 s after its SIGTERM at {datetime.fromtimestamp(at, UTC):%H:%M:%S}"
+              f" UTC and was killed (its threads' stacks are in {hit.log})")
     for kind, back, detected in hit.timings:
         found = f", found out after {detected:.1f} s" if detected is not None else ""
         print(f"  {kind}: link back {back:.1f} s after the fault{found}")
@@ -257,6 +288,8 @@ def compare(calm, hit, strict=None):
         problems.append(f"{len(missing)} calls missing: {sorted({want['kind'] for want in missing})}")
     if left_open:
         problems.append(f"{len(left_open)} calls left open")
+    if hit.bridge.hung:
+        problems.append(f"the bridge did not stop on SIGTERM {len(hit.bridge.hung)} time(s)")
     if hit.duplicates:
         problems.append(f"{hit.duplicates} duplicates")
     if strict is not None and len(differ_seen) > strict:
@@ -276,6 +309,17 @@ def table(runs):
               f"{fig['duplicates']:>7}  {fig['differ'] + fig['differ_recovered']:>6}  {fig['unknowable']:>10}  {back}")
 
 
+def fault_plan(text):
+    """``0.3:kill,0.7:drop`` as ((0.3, "kill"), (0.7, "drop"))."""
+    plan = []
+    for part in text.split(","):
+        share, _sep, kind = part.partition(":")
+        if kind not in KINDS or not 0 <= float(share) < 1:
+            raise argparse.ArgumentTypeError(f"{part!r}: want SHARE:KIND, SHARE in [0, 1), KIND one of {KINDS}")
+        plan.append((float(share), kind))
+    return tuple(sorted(plan))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls-per-minute", type=float, default=150.0)
@@ -292,6 +336,9 @@ def main(argv=None):
                         "a CDR tells a caller who hung up while ringing from a phone nobody answered")
     parser.add_argument("--each", action="store_true",
                         help="also one run per kind of fault alone, and a table of every run's figures")
+    parser.add_argument("--faults", metavar="SHARE:KIND,...", type=fault_plan, default=MIXED,
+                        help="the faulted run's faults instead of the mixed four: when (share of the traffic's "
+                        "span) which (drop, half-open, restart, kill), e.g. 0.3:kill,0.7:drop")
     parser.add_argument("--dump", metavar="FILE", help="write both runs' calls and faults as JSON")
     args = parser.parse_args(argv)
     database = f"k2cc_faults_{os.getpid()}"
@@ -306,10 +353,11 @@ def main(argv=None):
         cr.execute(f'CREATE DATABASE "{cdr_database}"')
     runs = []
     try:
-        plans = [("FAULTS", "All four (mixed)", MIXED)]
+        label = "All four (mixed)" if args.faults == MIXED else ", ".join(kind for _share, kind in args.faults)
+        plans = [("FAULTS", label, args.faults)]
         if args.each:
             plans += [(kind.upper().replace("-", ""), f"{kind.capitalize()} twice", ((0.2, kind), (0.6, kind)))
-                      for kind in ("drop", "half-open", "restart")]
+                      for kind in KINDS]
         sources = []
         for table_name in ["cdr_calm"] + [f"cdr_{code.lower()}" for code, _label, _schedule in plans]:
             source = None if args.no_cdr else cdr.CdrSource("pgsql", "", 0, cdr_database, user, "", table_name,

@@ -279,6 +279,24 @@ def test_a_reconnect_ends_a_call_whose_channels_all_went_at_the_time_the_link_wa
     assert not tracker.open_calls()
 
 
+def test_a_call_taken_up_from_a_list_whose_link_was_lost_before_it_was_used_ends_at_the_next_reconcile():
+    """A restarted bridge asks the PBX for its channels and the link goes
+    again before the list is used: the call the list shows is taken up as
+    seen on that link, so the next link's list, which no longer has it,
+    ends it (it hung up while the link was down)."""
+    tracker = CallTracker(PLAN)
+    listed_on = tracker.link
+    tracker.link_lost()  # the link the list was read on is gone already
+    listed = [_chan("5.1", "PJSIP/201-0001", "5.1", state="6", Exten="202", CallerIDNum="201")]
+    now = datetime.fromtimestamp(1_700_000_100, timezone.utc)
+    assert tracker.reconcile(listed, lost_at=None, now=now, link=listed_on) == []
+    assert [call["call_id"] for call in tracker.open_calls()] == ["5.1"]
+    lost = datetime.fromtimestamp(1_700_000_101, timezone.utc)
+    [item] = tracker.reconcile([], lost_at=lost, now=lost)
+    assert (item.kind, item.data["call_id"], item.data["end"]) == ("record", "5.1", lost.isoformat())
+    assert not tracker.open_calls()
+
+
 def test_channels_first_seen_by_the_new_link_are_not_gone_when_the_older_list_misses_them():
     """The new link's events come before the PBX's channel list is read: a
     call that began after the PBX made its list is not in it, yet goes on;
@@ -319,7 +337,9 @@ def test_a_restarted_tracker_takes_up_the_calls_the_pbx_still_lists():
     tracker = CallTracker(PLAN)
     listed = [_chan("8.1", "PJSIP/k2-trunk-0001", "8.1", CallerIDNum="+420601123456"),
               _chan("8.2", "PJSIP/201-0002", "8.1", CallerIDNum="201")]
-    assert tracker.reconcile(listed) == []
+    # told at once: the history knows the call even when this bridge stops before it ends
+    [live] = [item.data for item in tracker.reconcile(listed) if item.kind == "live"]
+    assert (live["call_id"], live["adopted"], live["state"], live["answered_by"]) == ("8.1", True, "talking", "201")
     [call] = tracker.open_calls()
     assert (call["call_id"], call["adopted"], call["state"]) == ("8.1", True, "talking")
     out = [item for uid in ("8.2", "8.1")

@@ -78,6 +78,7 @@ class PbxLink:
         self.connector = None
         self._lock_cursor = None
         self._lost_at = None
+        self._link_up = False
         self.states = AgentStates()
         self.pulse = None
         self._noted = set()  # devices and interfaces that are no line, logged once
@@ -199,9 +200,12 @@ class PbxLink:
     def _on_state(self, state, detail=None):
         if state not in ("connected", "disconnected", "error"):
             return
-        if state != "connected" and self._lost_at is None:
-            self._lost_at = _now()  # calls that ended while the link was down ended about now
-            self.tracker.link_lost()
+        if state != "connected":
+            if self._lost_at is None:
+                self._lost_at = _now()  # calls that ended while the link was down ended about now
+            if self._link_up:
+                self.tracker.link_lost()
+        self._link_up = state == "connected"
         if state != "connected" and self.states.link_up:
             self.states.link_lost()
             self.sink.put(("agent_lost", {}))
@@ -210,12 +214,16 @@ class PbxLink:
         self.sink.put(("state", {"state": state, "detail": None if state == "connected" else detail,
                                  "ami_version": ".".join(map(str, ami_version(banner))) if refused else None}))
         if state == "connected":
+            # Taken now: a link lost again before its resync ran is an outage of its own,
+            # and the channels its list shows were seen on this link.
+            lost_at, self._lost_at = self._lost_at, None
+            listed_on = self.tracker.link
             link = self.connector if isinstance(self.connector, AriConnector) else self.connector.connector
             if link.server_version:
                 self.sink.put(("version", link.server_version))
             if isinstance(self.connector, AriConnector):
                 # Before the link reads its first event: the tracker stays on one thread.
-                self._resync(self.connector.core_show_channels)
+                self._resync(self.connector.core_show_channels, lost_at, listed_on)
                 # ARI has no queue members nor a list of device states here:
                 # every phone is unknown until its next DeviceStateChanged.
                 self.states.begin_resync()
@@ -223,15 +231,16 @@ class PbxLink:
                 self.sink.put(("agent_snapshot", self.states.snapshot()))
             else:
                 # Called on the connector's loop: the resync runs there too, beside the events.
-                asyncio.ensure_future(self._resync_async(), loop=self.connector.loop)
+                asyncio.ensure_future(self._resync_async(lost_at, listed_on), loop=self.connector.loop)
 
-    async def _resync_async(self):
+    async def _resync_async(self, lost_at, listed_on):
         try:
             channels = await self.connector.connector.core_show_channels()
         except Exception as error:  # noqa: BLE001 - a failed resync is retried at the next reconnect
             _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
+            self._owe_resync(lost_at)
             return
-        self._resync(lambda: channels)
+        self._resync(lambda: channels, lost_at, listed_on)
         await self._resync_states()
 
     async def _resync_states(self):
@@ -261,7 +270,12 @@ class PbxLink:
         self.states.end_resync()
         self.sink.put(("agent_snapshot", self.states.snapshot()))
 
-    def _resync(self, list_channels):
+    def _owe_resync(self, lost_at):
+        """A resync that failed: the next reconnect's covers its outage too."""
+        if lost_at is not None:
+            self._lost_at = min(lost_at, self._lost_at or lost_at)
+
+    def _resync(self, list_channels, lost_at, listed_on):
         """At each (re)connect, reconcile with the PBX's live channels: each
         channel it no longer lists hung up while the link was down (a call
         whose last one went ends, one that lost a leg goes on); calls it still
@@ -272,10 +286,10 @@ class PbxLink:
             channels = list_channels()
         except Exception as error:  # noqa: BLE001 - a failed resync is retried at the next reconnect
             _logger.warning("%s: resync after reconnect failed: %s", self.name, error)
+            self._owe_resync(lost_at)
             return
-        lost_at, self._lost_at = self._lost_at, None
         now = _now()
-        updates = self.tracker.reconcile(channels, lost_at=lost_at, now=now)
+        updates = self.tracker.reconcile(channels, lost_at=lost_at, now=now, link=listed_on)
         for item in updates:
             if item.kind == "record":  # ended unseen: its CDR tells when and how (and when answered, if taken up)
                 item.data["cdr_due"] = "all" if item.data.get("adopted") else "end"

@@ -1,10 +1,11 @@
 import argparse
 import logging
 import signal
-import threading
+import time
 
 from odoo.cli import Command
 from odoo.tools import config
+from odoo.tools.misc import dumpstacks
 
 _logger = logging.getLogger(__name__)
 
@@ -31,10 +32,20 @@ class K2ccBridge(Command):
 
         managers = [BridgeManager(name, interval=own.interval, pbx_codes=own.pbx or None).start()
                     for name in databases]
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_args: stop.set())
-        signal.signal(signal.SIGINT, lambda *_args: stop.set())
+        asked = []  # the signal that asks to stop; a list, no lock a handler could wait for
+
+        def ask_to_stop(signum, _frame):
+            asked.append(signum)
+
+        signal.signal(signal.SIGTERM, ask_to_stop)
+        signal.signal(signal.SIGINT, ask_to_stop)
+        signal.signal(signal.SIGQUIT, dumpstacks)  # as Odoo's server: every thread's stack to the log
         _logger.info("k2cc-bridge running for %s; stop with Ctrl-C", ", ".join(databases))
-        stop.wait()
+        # The kernel may hand a signal to any of the bridge's threads; Python then runs
+        # its handler only once the main thread runs again, which a wait with no end
+        # never does (a SIGTERM went unanswered so): a sleep of a second lets it.
+        while not asked:
+            time.sleep(1.0)
+        _logger.info("k2cc-bridge stopping (%s)", signal.Signals(asked[0]).name)
         for manager in managers:
             manager.stop()

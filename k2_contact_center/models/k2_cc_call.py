@@ -859,7 +859,8 @@ class K2CcCall(models.Model):
                 "state": "done",
                 "end": call.write_date,
                 "disposition": "answered" if answered else "no_answer",
-                "cdr_due": "end",  # its CDR tells how it really ended
+                # its CDR tells how it really ended (and when it was answered, for a call taken up)
+                "cdr_due": "all" if call.cdr_due in ("answer", "all") else "end",
             })
             _logger.info("Closed call %s of %s: its end was lost with the PBX link", call.pbx_call_id,
                          call.pbx_id.display_name)

@@ -157,6 +157,71 @@ class TestCdrBackfill(LinkedPbxMixin, TransactionCase):
         self.backfilled(link)
         self.assertEqual(len(self.history()), len(seen + unseen))
 
+    def test_a_link_lost_again_during_its_resync_misses_no_call(self):
+        """A bridge starts while a call is in progress, and the PBX goes away
+        right after listing its channels (before the resync could use the
+        list): the call the list showed, which ends while the link is down,
+        and the calls made meanwhile are all recorded, once."""
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        self.link.stop()
+        taken_up = self.sim.run(lambda sim: sim.play_call("internal", hold=True))
+        self.sim.run(lambda sim: sim.drop_after("CoreShowChannels",
+                                                then=lambda: sim.stop_answering_pings(True)))
+        link = self.start_link()
+        deadline = time.monotonic() + 20
+        while self.sim.run(lambda sim: sim._drop_after) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIsNone(self.sim.run(lambda sim: sim._drop_after), "the PBX listed its channels, then went")
+        unseen = self.play(["inbound_answered", "outbound_busy"])
+        taken_up.release()
+        self.sim.run(lambda _sim: taken_up.done)
+        self.cdr_written()
+        self.sim.run(lambda sim: sim.stop_answering_pings(False))
+        deadline = time.monotonic() + 30
+        while len(link.backfills) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(len(link.backfills), 2, "a backfill at each resync: at start and once back")
+        self.backfilled(link)
+        every = taken_up.expected + unseen
+        self.wait_for(lambda env: len(self.finished_calls(env)) == len(every), "every call in the history")
+        history = self.history()
+        self.assertEqual(sorted(history), sorted(want["call_id"] for want in every), "no call missing, none twice")
+        self.assertEqual({call_id for call_id, facts in history.items() if facts[0]},
+                         {want["call_id"] for want in unseen}, "the calls of the outage from their CDRs")
+
+    def test_a_call_a_bridge_took_up_and_stopped_before_it_ended_is_closed_by_the_next_from_its_cdr(self):
+        """A bridge starts during a call, takes it up, and stops (a deploy)
+        before the call ends: the history has the call from the moment it
+        was taken up, and the next bridge closes it with what its CDR tells."""
+        self.wait_for(lambda env: self.link_state() == "connected", "the link")
+        self.link.stop()
+        taken_up = self.sim.run(lambda sim: sim.play_call("inbound_answered", hold=True))
+        call_id = taken_up.expected[0]["call_id"]
+
+        def call(env):
+            return env["k2.cc.call"].search([("pbx_call_id", "=", call_id)])
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len([chan for chan in self.sim.run(lambda sim: sim.live_channels())
+                                                   if str(chan.get("ChannelState")) == "6"]) < 2:  # answered
+            time.sleep(0.05)
+        link = self.start_link()
+        self.wait_for(lambda env: call(env).state == "talking", "the call taken up in the history")
+        link.stop()
+        taken_up.release()
+        self.sim.run(lambda _sim: taken_up.done)
+        self.cdr_written()
+        link = self.start_link()
+        self.backfilled(link)
+        closed = self.wait_for(lambda env: call(env).filtered(lambda c: c.state == "done" and not c.cdr_due).read(
+            ["disposition", "talk_duration", "answer_time", "end", "cdr_recovered"]), "the call closed from its CDR")
+        row = self.answered_cdr(taken_up.expected[0])
+        self.assertEqual((closed[0]["disposition"], closed[0]["cdr_recovered"]), ("answered", False))
+        self.assertAlmostEqual(closed[0]["talk_duration"], row["billsec"], delta=1)
+        self.assertAlmostEqual((closed[0]["end"] - closed[0]["answer_time"]).total_seconds(), row["billsec"],
+                               delta=1)
+        self.assertEqual(len(self.history()), 1, "closed, not recorded twice")
+
     def test_a_correction_a_stopped_bridge_owed_is_made_by_the_next(self):
         """A call closed at a resync whose CDR the bridge had not read yet when
         it stopped (a deploy right after an outage): the next bridge reads it."""

@@ -1025,6 +1025,7 @@ class AmiSimulator(SimulatorServer):
         self.version = version
         self.logoffs = 0
         self.actions_seen = []
+        self._drop_after = None  # (action name, then): see drop_after
         # device states and queue members (and their events), when asked for
         self.states = SimulatedStates(self.extensions) if states else None
         self._played = {}  # Linkedid -> PlayedCall of the calls being played
@@ -1278,7 +1279,20 @@ class AmiSimulator(SimulatorServer):
             self._reply(client, action, **act(action))
         else:
             self._reply(client, action, Response="Error", Message="Invalid/unknown command")
+        if self._drop_after is not None and name == self._drop_after[0]:
+            then, self._drop_after = self._drop_after[1], None
+            await client.writer.drain()  # the answer is on the wire: the link goes right after it
+            self.drop_connections()
+            if then is not None:
+                then()
+            return False
         return True
+
+    def drop_after(self, action, then=None):
+        """Once: drop every connection right after answering the next
+        ``action`` (its name), then call ``then()`` (the PBX goes away in the
+        middle of a bridge's resync)."""
+        self._drop_after = (action.lower(), then)
 
     def _state_action(self, client, action, name):
         reply, events, items = self.states.action(name, action)

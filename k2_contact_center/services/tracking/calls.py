@@ -313,7 +313,13 @@ class CallTracker:
         them: a channel the list misses is then newer, not gone."""
         self._link += 1
 
-    def reconcile(self, channels, lost_at=None, now=None):
+    @property
+    def link(self):
+        """The current link's number: what a resync's channel list is read on
+        (see :meth:`reconcile`)."""
+        return self._link
+
+    def reconcile(self, channels, lost_at=None, now=None, link=None):
         """After a reconnect, with ``channels`` the PBX's live channels
         (``CoreShowChannel`` dicts): every channel known when the link was
         lost (:meth:`link_lost`) that the PBX no longer lists hung up while
@@ -323,51 +329,64 @@ class CallTracker:
         never saw (a restarted bridge, a standby taking over) are taken up as
         calls in progress, marked ``adopted`` so the bridge keeps what it
         already knows of them, and so are calls first seen by the new link's
-        events whose channels the PBX says are older. Returns the emitted
+        events whose channels the PBX says are older. ``link``: the
+        :attr:`link` the list was read on, when that link was lost before
+        the list could be used (a channel it shows then counts as seen on
+        that link, so the next reconcile finds it gone). Returns the emitted
         updates and records."""
+        link = self._link if link is None else link
         lost = _epoch(lost_at) if lost_at is not None else time.time()
         ts = _epoch(now) if now is not None else time.time()
         listed = {channel.get("Uniqueid"): channel for channel in channels if channel.get("Uniqueid")}
         out = []
         for call in {id(c): c for c in self._calls.values()}.values():
             gone = [chan for chan in call.channels.values()
-                    if not chan.hungup and chan.uid not in listed and chan.link < self._link]
+                    if not chan.hungup and chan.uid not in listed and chan.link < link]
             for chan in gone:
                 chan.hungup = True
                 call.live -= 1
                 call.end = lost
                 call.real_time = call.real_time and lost_at is not None
-            answered = call.answered_leg is None and self._answered_unseen(call, listed, lost)
+            answered = call.answered_leg is None and self._answered_unseen(call, listed, lost, link)
             if gone or answered:
                 self._after(call, lost, out)
         # a call taken up begins when its oldest channel was created, as the PBX's list says
+        taken_up = {}
         for uid, channel in sorted(listed.items(), key=lambda item: -_age(item[1])):
             known = self._channels.get(uid)
-            if known is not None and known.link == self._link and ts - _age(channel) < known.call.start - 1:
+            if known is not None and known.link == link and ts - _age(channel) < known.call.start - 1:
                 # its first events came before the list: it began before this link
                 known.call.adopted = True
                 known.call.start = ts - _age(channel)
             if known is not None or uid in self._dead:
                 continue
             chan = self._channel(uid, channel.get("Channel"), channel.get("Linkedid"), ts - _age(channel), False)
+            chan.link = link
             self._update_ids(chan, channel)
             chan.call.adopted = True
+            taken_up[id(chan.call)] = chan.call
             state = str(channel.get("ChannelState"))
             if state in ("5", "6") and chan is not chan.call.origin:
                 # a party dialled: ringing (its answer is still to come) or up
                 leg = self._add_leg(chan.call, chan, None, ts)
                 if state == "6":
                     self._answer(chan.call, leg, ts)
+        # told at once, not at its next event: the history then knows every call a bridge took up,
+        # and a bridge that stops before the call ends leaves it open there for the next to close
+        for call in taken_up.values():
+            snap = self._snapshot(call)
+            if snap is not None:
+                out.append(Emitted("live", snap))
         return out
 
-    def _answered_unseen(self, call, listed, lost):
+    def _answered_unseen(self, call, listed, lost, link):
         """A party dialled that the PBX lists as up answered the call while
         the link was down: the call is answered, at a time the bridge takes
         from the PBX's records (``adopted``, as a call taken up is)."""
         for uid, leg in call.legs.items():
             channel = listed.get(uid)
             if channel is not None and str(channel.get("ChannelState")) == "6" and not leg.chan.hungup \
-                    and leg.chan.link < self._link and leg.chan is not call.origin and leg is not call.a_leg:
+                    and leg.chan.link < link and leg.chan is not call.origin and leg is not call.a_leg:
                 self._answer(call, leg, lost)
                 if call.answered_leg is leg:
                     call.adopted = True
