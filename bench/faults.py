@@ -1,7 +1,9 @@
 """Faults: the ``k2cc-bridge`` command against the AMI simulator under seeded
 mixed traffic (queues, transfers, pickups of the simulator's mix), once
 without faults and once with two dropped connections, a half-open link longer
-than a ping cycle and a bridge restart (SIGTERM, start again), with the
+than a ping cycle, the bridge's writer process killed (SIGKILL: the link
+stays up, the batch it held is written by the next) and a bridge restart
+(SIGTERM, start again), with the
 simulator writing its CDRs into a PostgreSQL table the PBX's CDR source
 points at. Prints figures:
 
@@ -9,7 +11,7 @@ points at. Prints figures:
                             [--cancel-disposition] [--each] [--check] [--strict [N]]
                             [--faults SHARE:KIND,...]
 
-With ``--faults`` the faulted run has these faults instead of the mixed four:
+With ``--faults`` the faulted run has these faults instead of the mixed five:
 ``0.2:half-open,0.25:restart,0.8:kill`` is a half-open link at a fifth of the
 traffic's span, a restart soon after (while the bridge still resyncs) and the
 bridge killed (SIGKILL: nothing it held is written, the next one must find
@@ -18,12 +20,13 @@ it) at four fifths. A bridge still running 30 s after its SIGTERM is killed
 
 With ``--each``, the same traffic is also played once per kind of fault
 alone (two dropped connections, two half-open links, two restarts, two
-kills), and a table at the end gives each run's figures side by side. For
+kills, two writer processes killed), and a table at the end gives each run's figures side by side. For
 each run:
 
 - calls recorded / calls made, and how many were recovered from CDR;
 - for each fault, the time from the fault to the link back (the simulator
-  sees the bridge logged in again) and, for the half-open link, the time
+  sees the bridge logged in again; for a writer process killed, to the next
+  writer process started) and, for the half-open link, the time
   until the bridge found out;
 - calls left open, duplicates, and the calls whose disposition or talk time
   (more than 1 s off) differ from the same call of the run without faults;
@@ -68,8 +71,19 @@ EXTENSIONS = ("201", "202", "203", "204")
 CDR_READS = {"cancelled": "no_answer"}
 UNANSWERED = {"cancelled", "no_answer"}
 # the faulted run: when (share of the traffic's span) which fault comes
-KINDS = ("drop", "half-open", "restart", "kill")
-MIXED = ((0.1, "drop"), (0.25, "half-open"), (0.55, "restart"), (0.8, "drop"))
+KINDS = ("drop", "half-open", "restart", "kill", "writer-kill")
+MIXED = ((0.1, "drop"), (0.25, "half-open"), (0.4, "writer-kill"), (0.55, "restart"), (0.8, "drop"))
+
+
+def wait_until(found, timeout, failure):
+    """``time.monotonic()`` once ``found()`` holds (asked every 10 ms);
+    ``TimeoutError(failure)`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found():
+            return time.monotonic()
+        time.sleep(0.01)
+    raise TimeoutError(failure)
 
 
 class Bridge:
@@ -93,6 +107,26 @@ class Bridge:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    def writers(self):
+        """The pids of the bridge's writer processes (``--writer-of``, its children)."""
+        found = set()
+        for entry in Path("/proc").iterdir():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if parent == self.process.pid and b"--writer-of" in (entry / "cmdline").read_bytes():
+                    found.add(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        return found
+
+    def kill_writer(self, timeout=120):
+        """The bridge's writer process dies (SIGKILL) while the link stays up:
+        the batch it held is written again by the next one. When that one runs."""
+        before = self.writers()
+        for pid in before:
+            os.kill(pid, signal.SIGKILL)
+        return wait_until(lambda: self.writers() - before, timeout, f"{self.code}: no writer process came back")
 
     def stop(self, timeout=30):
         """SIGTERM, as systemd stops it; killed when still there after ``timeout``
@@ -132,20 +166,11 @@ class Run:
         return {client for client in list(self.sim.simulator.clients) if client.logged_in}
 
     def wait_new_client(self, before, timeout=120):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.clients() - before:
-                return time.monotonic()
-            time.sleep(0.01)
-        raise TimeoutError(f"{self.code}: the bridge did not log in again")
+        return wait_until(lambda: self.clients() - before, timeout, f"{self.code}: the bridge did not log in again")
 
     def wait_gone(self, clients, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not clients & set(self.sim.simulator.clients):
-                return time.monotonic()
-            time.sleep(0.01)
-        raise TimeoutError(f"{self.code}: the silent link was never given up")
+        return wait_until(lambda: not clients & set(self.sim.simulator.clients), timeout,
+                          f"{self.code}: the silent link was never given up")
 
     # -- the run --
     def setup(self):
@@ -196,10 +221,13 @@ class Run:
         elif kind == "kill":
             self.bridge.kill()
             self.bridge.start()
+        elif kind == "writer-kill":
+            back = self.bridge.kill_writer() - at
         else:
             self.bridge.stop()
             self.bridge.start()
-        back = self.wait_new_client(before) - at
+        if kind != "writer-kill":  # the link stayed up: back is when a writer was
+            back = self.wait_new_client(before) - at
         self.timings.append((kind, back, detected))
         self.fault_times.append((kind, time.time() - (time.monotonic() - at), back))
 
@@ -266,7 +294,8 @@ def compare(calm, hit, strict=None):
               f" UTC and was killed (its threads' stacks are in {hit.log})")
     for kind, back, detected in hit.timings:
         found = f", found out after {detected:.1f} s" if detected is not None else ""
-        print(f"  {kind}: link back {back:.1f} s after the fault{found}")
+        what = "a new writer process" if kind == "writer-kill" else "link back"
+        print(f"  {kind}: {what} {back:.1f} s after the fault{found}")
     print(f"Calls the bridge saw that differ from the run without faults: {len(differ_seen)}")
     for item in differ_seen:
         kind, before, after, talk_before, talk_after = item
@@ -337,8 +366,8 @@ def main(argv=None):
     parser.add_argument("--each", action="store_true",
                         help="also one run per kind of fault alone, and a table of every run's figures")
     parser.add_argument("--faults", metavar="SHARE:KIND,...", type=fault_plan, default=MIXED,
-                        help="the faulted run's faults instead of the mixed four: when (share of the traffic's "
-                        "span) which (drop, half-open, restart, kill), e.g. 0.3:kill,0.7:drop")
+                        help="the faulted run's faults instead of the mixed five: when (share of the traffic's "
+                        "span) which (drop, half-open, restart, kill, writer-kill), e.g. 0.3:kill,0.7:drop")
     parser.add_argument("--dump", metavar="FILE", help="write both runs' calls and faults as JSON")
     args = parser.parse_args(argv)
     database = f"k2cc_faults_{os.getpid()}"
@@ -353,7 +382,7 @@ def main(argv=None):
         cr.execute(f'CREATE DATABASE "{cdr_database}"')
     runs = []
     try:
-        label = "All four (mixed)" if args.faults == MIXED else ", ".join(kind for _share, kind in args.faults)
+        label = "All five (mixed)" if args.faults == MIXED else ", ".join(kind for _share, kind in args.faults)
         plans = [("FAULTS", label, args.faults)]
         if args.each:
             plans += [(kind.upper().replace("-", ""), f"{kind.capitalize()} twice", ((0.2, kind), (0.6, kind)))

@@ -11,22 +11,28 @@
    a web PBX sends it (ARI JSON frames): translation to the AMI-shaped events
    the tracker reads, and translation plus tracker.
 2. The bridge into PostgreSQL: the simulator sends ``--db-calls`` calls over
-   TCP as fast as it can; the bridge (AMI connector, tracker, sink, ORM writes
+   TCP as fast as it can (rendered before the clock starts, as a PBX is a
+   machine of its own); the bridge (AMI connector, tracker, sink, ORM writes
    as the recorder user, bus notifications) writes them. Events/s until the
-   last call is in the history.
+   last call is in the history, twice side by side: the writes in a thread
+   of the bridge's process (the baseline, how the bridge inside the Odoo
+   server writes) and in a writer process of their own (how the
+   ``k2cc-bridge`` command writes, on two cores).
 3. Ringing -> bus notification latency at 20 calls/s for ``--latency-seconds``:
    from the moment the simulator sends a call's first DialBegin to the moment
    the bus notification of that call ringing is committed (PostgreSQL NOTIFY
    received), p50/p95.
 4. Memory: the tracker after ``--memory-calls`` calls (it must forget finished
    calls), and with ``--memory-db-calls N`` the resident memory of the bridge
-   process while N more calls go through it into PostgreSQL.
+   process and of its writer process while N more calls go through them into
+   PostgreSQL.
 5. Queue and device-state events on (``--states``, the default): a simulator
    that keeps device states and queue members (``DeviceStateChange`` and
    ``QueueMemberStatus`` for every phone that rings, answers and hangs up)
-   feeds a second PBX: events/s of the bridge into PostgreSQL at full speed,
-   then 40 calls/s in real time for ``--states-seconds`` (default
-   ``--latency-seconds``): the bridge's lag
+   feeds a second PBX: events/s of the bridge into PostgreSQL at full speed
+   (both writers, as in part 2), then 40 calls/s in real time for
+   ``--states-seconds`` (default ``--latency-seconds``), writer process on:
+   the bridge's lag
    (items waiting in its sink, sampled every second: its maximum, its value
    when the last call started, the mean of the first and of the second half
    of the run, and per 30 s, so a lag that grows shows), the wallboard's bus
@@ -98,8 +104,8 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def current_rss_mb():
-    with open("/proc/self/statm") as statm:
+def current_rss_mb(pid="self"):
+    with open(f"/proc/{pid}/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize() / 1e6
 
 
@@ -116,6 +122,7 @@ class Pbx:
 
         self.sim = SimulatorThread(username="odoo", secret="bench", extensions=EXTENSIONS, **kwargs)
         self.generators = {}
+        self.prepared = None
         self.sent, self.dialled = 0, {}
 
     def start(self):
@@ -131,16 +138,26 @@ class Pbx:
         self.sim.simulator.send_event = spy
         return port
 
-    def play(self, calls, key=None, **generator):
-        """``calls`` generated calls (``TrafficGenerator(**generator)``; with
-        ``key``, the generator of that key goes on where it stopped):
-        ``(events sent, calls expected)``."""
+    def prepare(self, calls, key=None, **generator):
+        """Generate ``calls`` calls (``TrafficGenerator(**generator)``; with
+        ``key``, the generator of that key goes on where it stopped) and
+        render their events for the next :meth:`play`, off its clock: a
+        PBX's own work is not the bridge's."""
         if key is None or key not in self.generators:
             self.generators[key] = TrafficGenerator(**generator)
         events, expected = self.generators[key].generate(calls)
         self.sent, self.dialled = 0, {}
-        self.sim.run(lambda simulator: simulator.play_events(events, 0), timeout=900)
-        return self.sent, len(expected)
+        rendered = self.sim.run(lambda simulator: simulator.render_events(events), timeout=900)
+        self.prepared = (rendered, self.sent, len(expected))
+
+    def play(self, calls=None, key=None, **generator):
+        """Send the calls :meth:`prepare` rendered (or prepare ``calls`` such
+        calls first) at full speed: ``(events sent, calls expected)``."""
+        if calls is not None:
+            self.prepare(calls, key, **generator)
+        (rendered, sent, expected), self.prepared = self.prepared, None
+        self.sim.run(lambda simulator: simulator.send_rendered(rendered), timeout=900)
+        return sent, expected
 
     def traffic(self, seconds, **traffic):
         """``simulator.traffic(**traffic)``, until the last call started; the
@@ -189,7 +206,10 @@ class PbxProcess:
         self.connection.send((command, args, kw))
         return self.connection.recv()
 
-    def play(self, calls, key=None, **generator):
+    def prepare(self, calls, key=None, **generator):
+        return self._call("prepare", calls, key=key, **generator)
+
+    def play(self, calls=None, key=None, **generator):
         return self._call("play", calls, key=key, **generator)
 
     def traffic(self, seconds, **traffic):
@@ -323,32 +343,57 @@ class BridgeBench:
         drop_database(self.database)
 
 
-def bridge_throughput(bench, sim, pbx_id, link_cls, calls, label="Bridge into PostgreSQL"):
+def bridge_throughput(bench, sim, pbx_id, link_cls, calls, label, writer):
     """Events/s (those the simulator sent: its device states and queue
-    members included) until the last call is in the history."""
-    link = link_cls(bench.database, pbx_id)
+    members included) until the last call is in the history, from a link
+    up and with its first items written (a writer process ready)."""
+    link = link_cls(bench.database, pbx_id, writer=writer)
     assert link.start(), "advisory lock taken"
-    while link.connector.state != "connected":
+    while link.connector.state != "connected" or len(link.sink):
         time.sleep(0.05)
+    sim.prepare(calls, seed=3, calls_per_minute=600, start=time.time() - 86400)
     started = time.perf_counter()
-    count, expected = sim.play(calls, seed=3, calls_per_minute=600, start=time.time() - 86400)
+    count, expected = sim.play()
     while bench.count_done(pbx_id) < expected:
         time.sleep(0.05)
     seconds = time.perf_counter() - started
+    while len(link.sink):  # the last batch is committed before its writer says so
+        time.sleep(0.05)
     print(f"{label}: {count:,} events, {expected:,} calls in {seconds:.1f} s: "
           f"{count / seconds:,.0f} events/s ({expected / seconds:,.1f} calls/s; "
           f"{link.sink.written:,} updates written, {link.sink.failures} retried)")
     return link
 
 
-def bridge_memory(bench, sim, pbx_id, calls, batch=5000):
+def writers_throughput(bench, sim, port, link_cls, calls, code, label):
+    """:func:`bridge_throughput` with the writer in the bridge's thread (the
+    baseline, on a PBX of its own), then in a process of its own, as the
+    ``k2cc-bridge`` command runs it: ``(pbx id, link)`` of the latter, still up."""
+    baseline = bench.setup_pbx(port, code=f"{code}THREAD")
+    bridge_throughput(bench, sim, baseline, link_cls, calls, f"{label}, writer in the bridge's thread",
+                      "thread").stop()
+    with bench.registry.cursor() as cr:  # one PBX per part: the company's wallboard pulse as before
+        env = bench.env(cr)  # held: a cursor's commit flushes the environments still alive
+        env["k2.cc.pbx"].browse(baseline).active = False
+    pbx_id = bench.setup_pbx(port, code=code)
+    return pbx_id, bridge_throughput(bench, sim, pbx_id, link_cls, calls,
+                                     f"{label}, writer in a process of its own", "process")
+
+
+def bridge_memory(bench, sim, pbx_id, link, calls, batch=5000):
     """Resident memory of this process (the bridge, with the simulator beside
-    it unless it runs in a process of its own) as ``calls`` more calls go
-    through, sent in batches that are freed."""
+    it unless it runs in a process of its own) and of the link's writer
+    process as ``calls`` more calls go through, sent in batches that are freed."""
     start = time.time() - 3 * 86400
     target = bench.count_done(pbx_id)
     done = 0
-    print(f"Bridge memory: {current_rss_mb():.0f} MB before")
+
+    def rss():
+        writer = getattr(link.writer, "process", None)
+        return f"{current_rss_mb():.0f} MB" + (f", writer process {current_rss_mb(writer.pid):.0f} MB"
+                                               if writer else "")
+
+    print(f"Bridge memory: {rss()} before")
     while done < calls:
         _sent, expected = sim.play(min(batch, calls - done), key="memory", seed=6, calls_per_minute=600,
                                    start=start)
@@ -357,7 +402,7 @@ def bridge_memory(bench, sim, pbx_id, calls, batch=5000):
             time.sleep(0.2)
         done += min(batch, calls - done)
         gc.collect()
-        print(f"  after {done:,} calls: {current_rss_mb():.0f} MB")
+        print(f"  after {done:,} calls: {rss()}")
 
 
 def ringing_latency(bench, sim, pbx_id, seconds):
@@ -513,11 +558,10 @@ def database_part(args):
     port = sim.start()
     link = None
     try:
-        pbx_id = bench.setup_pbx(port)
-        link = bridge_throughput(bench, sim, pbx_id, PbxLink, args.db_calls)
+        pbx_id, link = writers_throughput(bench, sim, port, PbxLink, args.db_calls, "BENCH", "Bridge into PostgreSQL")
         ringing_latency(bench, sim, pbx_id, args.latency_seconds)
         if args.memory_db_calls:
-            bridge_memory(bench, sim, pbx_id, args.memory_db_calls)
+            bridge_memory(bench, sim, pbx_id, link, args.memory_db_calls)
         if args.states:
             link.stop()
             link = None
@@ -535,9 +579,8 @@ def states_part(bench, link_cls, pbx_class, args):
     port = sim.start()
     link = None
     try:
-        pbx_id = bench.setup_pbx(port, code="STATES")
-        link = bridge_throughput(bench, sim, pbx_id, link_cls, args.db_calls,
-                                 label="Bridge into PostgreSQL, queue and device-state events on")
+        _pbx_id, link = writers_throughput(bench, sim, port, link_cls, args.db_calls, "STATES",
+                                           "Bridge into PostgreSQL, queue and device-state events on")
         states_load(bench, sim, link, args.states_seconds or args.latency_seconds)
     finally:
         if link:

@@ -12,6 +12,7 @@ from k2_contact_center.services.ami import actions as ami_actions
 from k2_contact_center.services.ami.actions import AmiAction
 from k2_contact_center.services.ami.connector import (
     CONNECTED,
+    CONNECTING,
     DISCONNECTED,
     ERROR,
     AmiActionError,
@@ -21,7 +22,7 @@ from k2_contact_center.services.ami.connector import (
     ConnectorThread,
     run_once,
 )
-from k2_contact_center.services.ami.simulator import AmiSimulator, SimulatorThread
+from k2_contact_center.services.ami.simulator import AmiSimulator, SimulatorThread, TrafficGenerator
 
 FAST = {"ping_interval": 0.1, "ping_timeout": 0.2, "login_timeout": 0.3, "connect_timeout": 1.0,
         "backoff_initial": 0.01, "backoff_max": 0.05, "action_timeout": 2.0}
@@ -303,3 +304,43 @@ def test_a_silent_pbx_is_found_within_ten_seconds_and_an_idle_link_is_pinged_eve
             await connector.stop()
             await sim.stop()
     run(main())
+
+
+def test_a_bridge_that_waits_on_its_database_keeps_its_link_and_loses_no_event():
+    """A burst the bridge reads slower than the PBX sends it (each event
+    waits, as the bridge's reader does on a full buffer while the database
+    lags): the Pong is late behind the events, and the link is no half-open
+    one for that. Before, it was dropped with what the PBX had sent."""
+    runner = SimulatorThread(extensions=["201", "202", "203"], seed=5)
+    port = runner.start()
+    events, states = [], []
+
+    def slow(event):
+        events.append(event)
+        time.sleep(0.002)
+
+    connector = ConnectorThread("127.0.0.1", port, "admin", "secret", on_event=slow,
+                                on_state=lambda state, detail: states.append((state, detail)), **FAST)
+    try:
+        connector.start()
+        connector.wait_connected(5)
+        traffic, _expected = TrafficGenerator(seed=2, calls_per_minute=600, extensions=("201", "202", "203"),
+                                              start=1_700_000_000).generate(30)
+        rendered = runner.run(lambda sim: sim.render_events(traffic))
+        began = len(events)
+        runner.run(lambda sim: sim.send_rendered(rendered))
+        deadline = time.monotonic() + 30
+
+        def calls_events():
+            return [event for event in events[began:] if event.get("Event") != "FullyBooted"]
+
+        while len(calls_events()) < len(rendered) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(calls_events()) == len(rendered), "events lost with the link"
+        assert time.monotonic() - deadline + 30 > FAST["ping_interval"] + FAST["ping_timeout"], \
+            "the burst took longer to read than a Ping may wait for its Pong"
+        assert [state for state, _detail in states] == [CONNECTING, CONNECTED]
+    finally:
+        connector.stop(5)
+        runner.stop()
+

@@ -259,6 +259,42 @@ def test_played_calls_over_tcp_match_expected():
     run(main())
 
 
+def test_rendered_traffic_is_what_played_traffic_sends_with_its_device_states():
+    """A load test's traffic rendered first, then sent at once: the same
+    events, in the same order, as playing it, device-state events caused by
+    the calls included, each client sent only the classes it asked for."""
+    async def session(rendered):
+        sim = await AmiSimulator(extensions=["201", "202", "203"], seed=3, states=True).start()
+        every = await Client.open(sim.port)
+        await every.login()
+        calls_only = await Client.open(sim.port)
+        await calls_only.login(Events="call")
+        events, _expected = TrafficGenerator(seed=4, calls_per_minute=600, extensions=("201", "202", "203"),
+                                             start=1_700_000_000).generate(40)
+        if rendered:
+            await sim.send_rendered(await sim.render_events(events))
+        else:
+            await sim.play_events(events)
+        sent = sim.events_sent
+        for client in (every, calls_only):
+            client.send(Action="Ping", ActionID="end")
+            await client.until(lambda b: b.get("ActionID") == "end")
+        await sim.stop()
+        # the events the calls cause (device states) are stamped with the time they are rendered at
+        traffic = [[{key: value for key, value in event.items() if key != "Timestamp"}
+                    for event in events_of(client.blocks) if event["Event"] != "FullyBooted"]
+                   for client in (every, calls_only)]
+        return sent, *traffic
+
+    played, rendered = run(session(False)), run(session(True))
+    assert rendered == played
+    sent, every, calls_only = rendered
+    assert sent == len(every) > 40 * 10
+    assert {"DeviceStateChange", "QueueMemberStatus"} <= {event["Event"] for event in every}
+    assert calls_only == [event for event in every if "call" in event.get("Privilege", "").split(",")]
+    assert len(calls_only) < len(every)
+
+
 @pytest.mark.skipif(not TRACES.is_dir(), reason=f"no shared AMI traces at {TRACES}")
 def test_replay_of_a_shared_trace_with_new_ids_per_loop():
     trace = sorted(TRACES.glob("*.ami"))[0]

@@ -2,7 +2,8 @@
 
 ``PbxLink`` holds one PBX: its AMI connection (``services.ami.connector``) or
 web PBX event link (``services.ari.connector``),
-its call tracker, and the sink that writes to the database as the technical
+its call tracker, and the sink whose writer (``writer``, in the link's
+process or in one of its own) writes to the database as the technical
 recorder user. A PostgreSQL advisory lock, held on a connection of its own for
 as long as the link lives, makes sure no other process or server links the
 same PBX: when that process dies, its connection closes and the lock is free.
@@ -30,9 +31,8 @@ from ..services.ari.connector import AriConnector
 from ..services.tracking.calls import CallTracker
 from ..services.tracking.states import AgentStates
 from ..services.wallboard import Pulse
-from . import states as state_ingest
-from .ingest import PbxLines, correct_from_cdr, ingest
 from .sink import CallSink
+from .writer import FLOOR_KINDS, BatchWriter, WriterProcess
 
 _logger = logging.getLogger(__name__)
 
@@ -53,10 +53,8 @@ LOCK_NAMESPACE = 0x4B32
 MAX_BATCH = 5000
 # Seconds between two wallboard updates of a company (at most 2 a second).
 WALLBOARD_INTERVAL = 0.5
-# What the bridge's writer makes of the agent-state items of its sink.
-STATE_KINDS = frozenset({"agent_lost", "agent_snapshot"})
-CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True,
-           "mail_notrack": True}
+# Where a link's writes run (see .writer): in the sink's thread, or in a process of their own.
+WRITERS = {"thread": BatchWriter, "process": WriterProcess}
 
 
 def _now():
@@ -66,9 +64,11 @@ def _now():
 class PbxLink:
     """One PBX, linked to one database."""
 
-    def __init__(self, db_name, pbx_id, *, ping_interval=5.0, action_timeout=None):
+    def __init__(self, db_name, pbx_id, *, ping_interval=5.0, action_timeout=None, writer="thread"):
         self.db_name = db_name
         self.pbx_id = pbx_id
+        self.writer_kind = writer
+        self.writer = None
         self.ping_interval = ping_interval
         self.action_timeout = action_timeout
         self.signature = None
@@ -81,7 +81,7 @@ class PbxLink:
         self._link_up = False
         self.states = AgentStates()
         self.pulse = None
-        self._noted = set()  # devices and interfaces that are no line, logged once
+        self._noted = set()  # the state actions the PBX refuses, logged once
         # since when no bridge saw this PBX, at start (a restart, a failover): the first resync backfills it
         self._blind_since = None
         self.backfills = []  # the CDR backfill threads started (tests join them)
@@ -126,6 +126,8 @@ class PbxLink:
             blind = pbx.link_changed if pbx.link_state != "connected" else None
             blind = blind or pbx.link_last_event
             self._blind_since = blind.replace(tzinfo=UTC) if blind else None
+        # A writer process loads its registry while the link connects.
+        self.writer = WRITERS[self.writer_kind](self.db_name, self.pbx_id, self.name).start()
         # Large batches when the database falls behind: a call's updates then
         # mostly meet in one batch, and the batch's costs are shared by more calls.
         self.sink = CallSink(self._write, name=self.name, max_batch=MAX_BATCH).start()
@@ -161,6 +163,8 @@ class PbxLink:
             self.sink.put(("state", {"state": "disconnected", "detail": None}))
             self.sink.put(("agent_lost", {}))
             self.sink.stop(timeout)
+        if self.writer:
+            self.writer.close()
         self._release_lock()
         _logger.info("%s: link stopped", self.name)
 
@@ -383,111 +387,11 @@ class PbxLink:
 
     # -- database side (on the sink's thread) --
     def _write(self, batch):
-        # As each HTTP request does: see what other processes changed and
-        # cached (a PBX's number plan, a company's country) first.
-        registry = Registry(self.db_name).check_signaling()
-        with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            recorder = env.ref("k2_contact_center.user_k2_cc_recorder")
-            pbx = env["k2.cc.pbx"].browse(self.pbx_id)
-            env = env(user=recorder.id, context=dict(CONTEXT, allowed_company_ids=pbx.company_id.ids))
-            pbx = pbx.with_env(env)
-            # Calls and state changes are independent of each other: each kind
-            # is written in one go per batch (a PBX sends several state events
-            # per call); what follows them in order (the link's state, a
-            # resync) is written after what came before it.
-            calls, changes = [], []
-            floor = due = False  # the wallboard has news / a coalesced update is due
-            told = env["res.users"]
-            lines = PbxLines(env, pbx)  # the lines and what the batch looked up, shared by its writes
-            for kind, data in batch:
-                if kind in ("live", "record"):
-                    calls.append((kind, data))
-                    floor = True
-                    continue
-                if kind == "agent_states":
-                    changes.extend(data)
-                    floor = True
-                    continue
-                if kind == "wallboard":
-                    due = True
-                    continue
-                if calls:
-                    ingest(pbx, calls, lines)
-                    calls = []
-                if changes:
-                    told |= state_ingest.ingest_states(pbx, changes, self._noted, lines)
-                    changes = []
-                if kind in STATE_KINDS:
-                    told |= self._write_states(pbx, kind, data)
-                    floor = True
-                    continue
-                if kind == "state":
-                    detail = data.get("detail")
-                    if data.get("ami_version"):  # the PBX's own words are its; this refusal is ours
-                        # stored once for every reader: in the company's language
-                        lang_env = env(context=dict(env.context, lang=pbx.sudo().company_id.partner_id.lang
-                                                    or env.lang))
-                        detail = lang_env._(
-                            "This PBX speaks AMI %(version)s (Asterisk 11 or older), which is not supported: its "
-                            "calls would be recorded wrongly. Upgrade the PBX to Asterisk 13 or later.",
-                            version=data["ami_version"])
-                    pbx._cc_set_link_state(data["state"], detail)
-                elif kind == "version" and data != pbx.version:
-                    pbx.version = data
-                elif kind == "heartbeat":
-                    pbx.bridge_heartbeat = odoo.fields.Datetime.now()
-                elif kind == "cdr":
-                    self._write_cdr(env, pbx, data)
-                elif kind == "resync":
-                    lost = env["k2.cc.call"].search([("pbx_id", "=", pbx.id), ("state", "!=", "done"),
-                                                     ("pbx_call_id", "not in", data["open"])])
-                    lost._cc_close_lost()
-                    self._correct_later(lost.mapped("pbx_call_id"))  # their real end: their CDRs
-            if calls:
-                ingest(pbx, calls, lines)
-                pbx.link_last_event = odoo.fields.Datetime.now()
-            if changes:
-                told |= state_ingest.ingest_states(pbx, changes, self._noted, lines)
-            if told:
-                told.sudo()._bus_send("k2_cc_queues", {"changed": True})
-            if (floor and self.pulse.touch()) or due:
-                env["k2.cc.wallboard"]._cc_send(pbx.company_id)
-
-    def _write_states(self, pbx, kind, data):
-        """Agent states into the lines and queue members; the users to tell."""
-        if kind == "agent_lost":
-            return state_ingest.link_lost(pbx)
-        return state_ingest.resynced(pbx, data, self._noted)
-
-    def _write_cdr(self, env, pbx, data):
-        """The calls a backfill read from the CDR source: the new ones recorded
-        as recovered, the ones the resync closed corrected, none twice."""
-        if data.get("error"):
-            # stored once for every reader: in the company's language
-            lang_env = env(context=dict(env.context, lang=pbx.sudo().company_id.partner_id.lang or env.lang))
-            pbx.cdr_error = lang_env._(
-                "The calls made while the link was down (since %(since)s UTC) could not be read from the CDR "
-                "source: %(error)s. They are read at the next outage if the source answers by then.",
-                since=data["since"][:19].replace("T", " "), error=data["error"])
-            return
-        records = data["records"]
-        known = {call.pbx_call_id: call for call in env["k2.cc.call"].search(
-            [("pbx_id", "=", pbx.id), ("pbx_call_id", "in", [record["call_id"] for record in records])])}
-        if "unseen" in data:  # calls whose end, answer or both no bridge saw: their CDR tells
-            for record in records:
-                call = known.get(record["call_id"])
-                if call and call.cdr_due:  # what the history says it owes, written knowing what it had
-                    correct_from_cdr(call, record, call.cdr_due, cancel_told=pbx.cdr_cancel_disposition)
-                    call.cdr_due = False
-            return
-        new = [("record", record) for record in records if record["call_id"] not in known]
-        recovered = ingest(pbx, new) if new else env["k2.cc.call"]
-        pbx.write({"cdr_error": False, "cdr_backfilled": odoo.fields.Datetime.now(),
-                   "cdr_recovered": len(recovered)})
-        if recovered:
-            _logger.info("%s: %d call(s) made while the link was down recovered from the CDR source", self.name,
-                         len(recovered))
+        # Whether the wallboard is told after this batch: decided here, where its pulse is.
+        due = any(kind == "wallboard" for kind, _data in batch)
+        floor = any(kind in FLOOR_KINDS for kind, _data in batch)
+        # the calls a resync closed: their real end is in their CDRs
+        self._correct_later(self.writer.write_batch(batch, due or (floor and self.pulse.touch())))
 
     # -- the lock --
     def _take_lock(self):
@@ -520,10 +424,11 @@ def pbx_signature(pbx):
 class BridgeManager:
     """Keeps a link per active PBX of one database."""
 
-    def __init__(self, db_name, *, interval=30.0, pbx_codes=None):
+    def __init__(self, db_name, *, interval=30.0, pbx_codes=None, writer="thread"):
         self.db_name = db_name
         self.interval = interval
         self.pbx_codes = pbx_codes
+        self.writer = writer
         self.links = {}
         self._stop = threading.Event()
         self._thread = None
@@ -570,7 +475,7 @@ class BridgeManager:
                 del self.links[pbx_id]
         for pbx_id in wanted:
             if pbx_id not in self.links:
-                link = PbxLink(self.db_name, pbx_id)
+                link = PbxLink(self.db_name, pbx_id, writer=self.writer)
                 if link.start():
                     self.links[pbx_id] = link
                 else:

@@ -11,6 +11,7 @@ from . import test_ui
 from . import test_ingest
 from . import test_presence
 from . import test_bridge_lock
+from . import test_bridge_writer
 from . import test_bridge_e2e
 from . import test_click_to_call
 from . import test_call_report

@@ -23,6 +23,10 @@ its source) and what this module does about each:
    the PBX and waits for the reply within ``ping_timeout`` (4 s); without it
    the link is considered dead, closed and re-established: a PBX gone silent
    is found within 9 s, an idle link gets one Ping every 5 s, a busy one none.
+   A Pong late behind the events the PBX sent meanwhile (a bridge that
+   waits on its database reads them slowly) is no dead link: whatever the
+   PBX sent since the Ping keeps the link, and so does the time the bridge
+   spent handling what it read.
 4. ``Manager.connect`` calls ``asyncio.get_event_loop()`` when no loop was
    given, and ``actions.Action.__init__`` creates ``asyncio.Future()``
    without a loop: outside a running loop that is a DeprecationWarning
@@ -157,6 +161,9 @@ class _Protocol(AMIProtocol):
             except Exception as error:  # a faulty callback must not close the link
                 _logger.error("AMI block handling failed (%s: %s) for %r", type(error).__name__, error,
                               block.get("Event") or block.get("Response"))
+        # A bridge that waited on its database while handling these (a full
+        # buffer) heard the PBX until now: that wait is no silence of the PBX.
+        self.last_received = time.monotonic()
 
     def _block(self, block):
         action_id = block.get("ActionID")
@@ -481,9 +488,12 @@ class AmiConnector(LinkSettings):
                 return "stopped"
             if protocol.last_received + self.ping_interval > time.monotonic():
                 continue  # the PBX spoke meanwhile
+            pinged = time.monotonic()
             try:
                 await self._send(protocol, AmiAction("Ping"), self.ping_timeout)
             except AmiTimeout:
+                if protocol.last_received > pinged:
+                    continue  # the PBX spoke meanwhile: its Pong waits behind its events, the link lives
                 protocol.abort()
                 return f"no Pong within {self.ping_timeout:g}s (half-open link), closed"
             except AmiLinkLost:

@@ -64,6 +64,9 @@ from .simulated_transfers import LiveTransfers
 _logger = logging.getLogger(__name__)
 
 BANNER = b"Asterisk Call Manager/7.0.3\r\n"
+# Events sent at full speed between two turns of the loop: its other clients
+# (an action, a second bridge) are answered in between.
+BURST = 64
 CALL_KINDS = (
     "inbound_answered", "inbound_cancelled", "outbound_answered", "outbound_busy", "internal",
     "internal_no_answer", "queue", "queue_abandoned", "queue_timeout", "blind_transfer", "attended_transfer",
@@ -931,6 +934,7 @@ class SimulatorServer:
         self.events_sent = 0
         self._server = None
         self._silent = False
+        self._rendered = None  # while :meth:`render_events` runs: what it renders
         self._live = {}  # channel id -> latest state of the channel (for listing live channels)
         self._tasks = set()
         self._clients_changed = None
@@ -1063,6 +1067,10 @@ class AmiSimulator(SimulatorServer):
             return
         data = None
         classes = set((event.get("Privilege") or "").split(","))
+        if self._rendered is not None:
+            self._rendered.append((frozenset(classes), render(event)))
+            self.events_sent += 1
+            return
         for client in self.clients:
             if not client.logged_in or not client.events:
                 continue
@@ -1109,13 +1117,46 @@ class AmiSimulator(SimulatorServer):
                  if queue == "support" and not member["paused"]}
         return set(self.extensions) - ready
 
+    async def render_events(self, events):
+        """``events`` (dicts) through the simulator as :meth:`play_events`
+        sends them (its channels, CDR and device states follow, the events
+        they cause included), rendered for :meth:`send_rendered` instead of
+        sent: a load test sends them later at full speed, the simulator's
+        work done before its clock starts. Its clients are answered
+        meanwhile (a Ping every ``BURST`` events at the latest): a PBX does
+        not go silent while it works."""
+        rendered = []
+        for start in range(0, len(events), BURST):
+            self._rendered = rendered
+            try:
+                for event in events[start:start + BURST]:
+                    self.send_event(event)
+            finally:
+                self._rendered = None
+            await asyncio.sleep(0)
+        return rendered
+
+    async def send_rendered(self, rendered):
+        """Send what :meth:`render_events` rendered, each event to the
+        clients that want it, ``BURST`` events a write."""
+        for start in range(0, len(rendered), BURST):
+            burst = rendered[start:start + BURST]
+            for client in self.clients:
+                if not client.logged_in or not client.events:
+                    continue
+                wanted = [data for classes, data in burst if "all" in client.events or client.events & classes]
+                if wanted:
+                    client.writer.write(b"".join(wanted))
+            await asyncio.sleep(0)
+
     async def play_events(self, events, speed=0.0):
-        """Send ``events`` (dicts) at ``speed`` events per second (0: at once)."""
-        for event in events:
+        """Send ``events`` (dicts) at ``speed`` events per second (0: at once,
+        letting the simulator's other clients in every ``BURST`` events)."""
+        for count, event in enumerate(events, 1):
             self.send_event(event)
             if speed:
                 await asyncio.sleep(1.0 / speed)
-            else:
+            elif not count % BURST:
                 await asyncio.sleep(0)
 
     def play_call(self, kind, time_scale=None, hold=False, **params):

@@ -23,7 +23,8 @@ connector's :class:`~..ami.connector.ConnectorThread`:
 
 Link handling, as in the AMI connector: reconnect with capped exponential
 backoff and jitter (:meth:`AriConnector.backoff_delay`); a WebSocket ping
-every ``ping_interval`` seconds must be answered within ``ping_timeout`` or
+after ``ping_interval`` seconds without a frame must be answered (or any
+frame arrive: a pong may wait behind events) within ``ping_timeout`` or
 the link is taken for dead (half-open), closed and re-established; a refused
 login (HTTP 401/403) or a URL that is not an ARI server (HTTP 400/404) is
 state ``error`` with a clear one-line reason, then retried; a malformed URL
@@ -571,16 +572,17 @@ class AriConnector(LinkSettings):
                     opcode, frame = ws.recv_data_frame(True)
                 except websocket.WebSocketTimeoutException:
                     continue
-                if awaiting is None:
-                    last_ping = time.monotonic()  # the PBX spoke: no ping needed yet
-                if opcode == websocket.ABNF.OPCODE_PONG:
-                    awaiting = None
-                elif opcode == websocket.ABNF.OPCODE_CLOSE:
+                # The PBX spoke: the link lives, a pong late behind its events is not waited for,
+                # and none is needed yet (the time spent handling the frame counts, see below).
+                last_ping, awaiting = time.monotonic(), None
+                if opcode == websocket.ABNF.OPCODE_CLOSE:
                     code = struct.unpack("!H", frame.data[:2])[0] if len(frame.data) >= 2 else None
                     why = frame.data[2:].decode("utf-8", "replace")
                     return f"closed by peer ({code} {why})".replace(" )", ")") if code else "closed by peer"
                 elif opcode == websocket.ABNF.OPCODE_TEXT:
                     self._message(frame.data)
+                    # a bridge that waited on its database handling it heard the PBX until now
+                    last_ping = time.monotonic()
                 elif opcode == websocket.ABNF.OPCODE_BINARY:
                     self._frame_errors["binary_frames"] = self._frame_errors.get("binary_frames", 0) + 1
                     _logger.warning("ARI binary frame of %d bytes skipped (events are text)", len(frame.data))
