@@ -2,8 +2,10 @@
 call tracker, the same records as over AMI, faults of the link (refused
 login, bad address, drops, half-open, garbage), originate and channel list."""
 
+import json
 import logging
 import threading
+import time
 
 import pytest
 from sim_common import (
@@ -283,6 +285,21 @@ def test_a_dead_link_is_detected_and_reconnected():
         played = rig.play("internal_no_answer")
         rig.wait_records(1)
         assert mismatches(played.expected, rig.recorder.by_id(), queue_facts=False) == []
+
+
+def test_a_pong_late_behind_the_pbxs_frames_keeps_the_link():
+    """A PBX that keeps sending while the pong of a ping has not come (it
+    waits behind its events, or the bridge reads slowly) is alive: any frame
+    answers the ping. Before, the link was dropped as half-open."""
+    frame = json.dumps({"type": "DeviceStateChanged", "device_state": {"name": "PJSIP/201", "state": "NOT_INUSE"}})
+    with Rig() as rig:
+        rig.connector.wait_connected(5)
+        rig.sim.run(lambda sim: sim.stop_answering_pings(True))
+        for _frame in range(12):  # 1.8 s, several ping timeouts; a ping goes out in each pause
+            rig.sim.run(lambda sim: sim.inject(frame))
+            time.sleep(1.5 * FAST["ping_interval"])
+        assert [s for s, _ in rig.recorder.states] == ["connecting", "connected"]
+        assert rig.sim.run(lambda sim: sum(c.pings for c in sim.clients)) >= 3
 
 
 def test_a_close_from_the_pbx_is_reported_and_reconnected():
