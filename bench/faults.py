@@ -259,6 +259,14 @@ class Run:
         return {row["pbx_call_id"]: row for row in rows}
 
 
+def timeline(call):
+    """A history row's answer and end, seconds after its start: what to look at when it differs."""
+    start = datetime.fromisoformat(call["start"])
+    moments = [f"{name} +{(datetime.fromisoformat(call[name]) - start).total_seconds():.0f} s"
+               for name in ("answer", "end") if call[name]]
+    return ", ".join([f"start {start:%H:%M:%S}", *moments])
+
+
 def compare(calm, hit, strict=None):
     """Figures and the problems ``--check`` fails on."""
     base = calm.history()
@@ -280,7 +288,8 @@ def compare(calm, hit, strict=None):
             disposition = CDR_READS.get(disposition, disposition)
         if call["disposition"] != disposition or abs((call["talk_duration"] or 0) - (twin["talk_duration"] or 0)) > 1:
             facts = (want["kind"], twin["disposition"], call["disposition"], twin["talk_duration"],
-                     call["talk_duration"])
+                     call["talk_duration"],
+                     f"{want['call_id']}: {timeline(twin)} without faults, {timeline(call)} with")
             if {call["disposition"], twin["disposition"]} == UNANSWERED and hit.ended_blind(call) and not knowable:
                 unknowable.append(facts)  # its end was not seen: who hung up, no CDR tells (see CDR_READS)
             else:
@@ -292,22 +301,22 @@ def compare(calm, hit, strict=None):
     for at in hit.bridge.hung:
         print(f"  the bridge was still running 30 s after its SIGTERM at {datetime.fromtimestamp(at, UTC):%H:%M:%S}"
               f" UTC and was killed (its threads' stacks are in {hit.log})")
-    for kind, back, detected in hit.timings:
+    for (kind, back, detected), (_kind, at, _back) in zip(hit.timings, hit.fault_times, strict=True):
         found = f", found out after {detected:.1f} s" if detected is not None else ""
         what = "a new writer process" if kind == "writer-kill" else "link back"
-        print(f"  {kind}: {what} {back:.1f} s after the fault{found}")
+        print(f"  {kind} at {datetime.fromtimestamp(at, UTC):%H:%M:%S}: {what} {back:.1f} s after the fault{found}")
     print(f"Calls the bridge saw that differ from the run without faults: {len(differ_seen)}")
     for item in differ_seen:
-        kind, before, after, talk_before, talk_after = item
-        print(f"  {kind}: {before} {talk_before}s without faults, {after} {talk_after}s with")
+        kind, before, after, talk_before, talk_after, moments = item
+        print(f"  {kind}: {before} {talk_before}s without faults, {after} {talk_after}s with ({moments})")
     print(f"Calls not answered whose end the bridge could not see, told as cancelled or not answered the other "
           f"way round (the caller or the ringing gave up: a CDR does not say which): {len(unknowable)}")
-    for kind, before, after, _talk_before, _talk_after in unknowable:
+    for kind, before, after, _talk_before, _talk_after, _moments in unknowable:
         print(f"  {kind}: {before} without faults, {after} with")
     print(f"Calls recovered from CDR that differ (beyond what a CDR cannot tell): {len(differ_recovered)}")
     for item in differ_recovered:
-        kind, before, after, talk_before, talk_after = item
-        print(f"  {kind}: {before} {talk_before}s without faults, {after} {talk_after}s from CDR")
+        kind, before, after, talk_before, talk_after, moments = item
+        print(f"  {kind}: {before} {talk_before}s without faults, {after} {talk_after}s from CDR ({moments})")
     hit.figures = {"recorded": len(calls), "made": made, "recovered": len(recovered), "open": len(left_open),
                    "duplicates": hit.duplicates, "differ": len(differ_seen), "unknowable": len(unknowable),
                    "differ_recovered": len(differ_recovered)}
