@@ -94,11 +94,15 @@ def test_live_updates_ring_then_talk():
     assert talking and talking[0]["answered_by"] == "202"
     assert live.index(talking[0]) > live.index(ringing[-1])
     assert emitted[-1].kind == "record"
+    # the answer as the PBX told it, not as late as a writer gets to the update
+    assert talking[0]["answer"] == emitted[-1].data["answer"] is not None
+    assert all(update["answer"] is None for update in ringing)
     # no update repeats the previous one
     for before, after in zip(live, live[1:], strict=False):
         assert before != after
     assert set(live[0]) == {"call_id", "start", "state", "direction", "caller", "caller_name",
-                            "callee", "ringing", "answered_by", "queue", "waiting_since", "transfers", "adopted"}
+                            "callee", "ringing", "answered_by", "queue", "waiting_since", "answer", "transfers",
+                            "adopted"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

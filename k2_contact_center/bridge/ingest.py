@@ -151,7 +151,7 @@ def values_from_pbx(pbx, lines, kind, data, call):
             vals["start"] = utc(data.get("start")) or fields.Datetime.now()
             vals["disposition"] = "no_answer"
         if data["state"] == "talking" and not (call and call.answer_time):
-            vals["answer_time"] = fields.Datetime.now().replace(microsecond=0)
+            vals["answer_time"] = _answered_at(data)
             vals["disposition"] = "answered"
             if data.get("adopted"):
                 vals["cdr_due"] = "answer"  # a call taken up: answered before or as it was, its CDR tells when
@@ -223,12 +223,17 @@ def _keep_what_is_known(call, kind, vals, data):
         "transfers": (call.transfers or []) + (data.get("transfers") or []) or False,
     }
     if kind == "live" and data["state"] == "talking" and not call.answer_time:
-        # answered while no bridge saw it: about now, until its CDR tells
-        kept.update(answer_time=fields.Datetime.now().replace(microsecond=0), disposition="answered",
-                    cdr_due="answer")
+        # answered while no bridge saw it, or seen by this one: its CDR tells which
+        kept.update(answer_time=_answered_at(data), disposition="answered", cdr_due="answer")
     if data.get("answered_by") and not call.answered_by:
         kept.update({k: vals[k] for k in ("answered_by", "line_id", "user_id") if k in vals})
     return kept
+
+
+def _answered_at(data):
+    """The answer of a call a live update says is talking: the moment its
+    tracker saw it, or about now for an update that does not tell."""
+    return utc(data.get("answer")) or fields.Datetime.now().replace(microsecond=0)
 
 
 def _owed(call, vals):

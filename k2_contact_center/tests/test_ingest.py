@@ -70,6 +70,23 @@ class TestIngest(K2CcCase):
         self.assertEqual((call.caller_number, call.called_number, call.line_id), ("+420603555777", "201", self.line))
         self.assertEqual((call.end, call.talk_duration), (end, 90))
 
+    def test_the_answer_a_bridge_saw_is_when_the_pbx_said_not_when_it_was_written(self):
+        """A writer busy (loading, a batch behind) writes a call's answer
+        late; a restarted bridge that takes the call up then keeps the
+        history's answer as exact, so it must be the PBX's."""
+        answered = "2026-03-02T08:00:02+00:00"
+        self.ingest(live("a1", "talking", answered_by="201", answer=answered))
+        call = self.calls("a1")
+        self.assertEqual((call.answer_time, call.disposition), (fields.Datetime.to_datetime("2026-03-02 08:00:02"),
+                                                                "answered"))
+        self.ingest(record("a1", adopted=True, cdr_due="answer", answered_by=None, answer=None,
+                           end="2026-03-02T08:00:31+00:00"))
+        self.assertEqual((call.answer_time, call.talk_duration, call.cdr_due),
+                         (fields.Datetime.to_datetime("2026-03-02 08:00:02"), 29, False))
+        # an update that does not tell its answer: about now
+        self.ingest(live("a2", "talking", answered_by="201"))
+        self.assertAlmostEqual(self.calls("a2").answer_time, fields.Datetime.now(), delta=timedelta(seconds=60))
+
     def test_a_call_taken_up_owes_its_cdr_only_what_no_bridge_saw(self):
         """The answer a bridge saw is exact: its CDR (whole seconds) is not
         asked for it. An answer that came while no bridge saw it is a guess
