@@ -223,7 +223,7 @@ def _keep_what_is_known(call, kind, vals, data):
         "transfers": (call.transfers or []) + (data.get("transfers") or []) or False,
     }
     if kind == "live" and data["state"] == "talking" and not call.answer_time:
-        # answered while no bridge saw it, or seen by this one: its CDR tells which
+        # its tracker's answer: a guess when it came before the call was taken up, so its CDR tells
         kept.update(answer_time=_answered_at(data), disposition="answered", cdr_due="answer")
     if data.get("answered_by") and not call.answered_by:
         kept.update({k: vals[k] for k in ("answered_by", "line_id", "user_id") if k in vals})

@@ -914,7 +914,7 @@ class CallTracker:
             "queue": queue,
             "waiting_since": _iso(waiting.joined) if waiting is not None and waiting.joined is not None else None,
             # when the PBX said it was answered, not when a writer gets to it: the history keeps it
-            "answer": _iso(call.answer_ts) if call.answered_leg is not None else None,
+            "answer": _iso(call.answer_ts),
             "transfers": [dict(t) for t in call.transfers],
             "adopted": call.adopted,
         }
